@@ -3,26 +3,41 @@ import {Command, Errors} from '@oclif/core'
 import {isPluginError, messageOf} from '../errors.js'
 
 /**
- * Base of every command: turns any failure into one line on stderr (no stack trace) with the
- * exit code of its class. Parse errors from oclif keep oclif's own wording and exit code 2.
+ * Base of every command: turns any failure into exactly one line on stderr (no stack trace, no
+ * wrapping) with the exit code of its class; with --json, oclif's error document on stdout.
+ * Parse errors from oclif keep oclif's own wording and exit code 2.
  */
 export abstract class BaseCommand extends Command {
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
-    if (isPluginError(error)) {
-      return super.catch(toCliError(error.message, error.exitCode, error.code))
+    if (error instanceof Errors.ExitError) throw error
+    const known = isPluginError(error)
+    if (!known && (error instanceof Errors.CLIError || error.oclif?.exit !== undefined)) {
+      if (this.jsonEnabled()) return super.catch(error)
+      this.logToStderr(`Error: ${oneLine(error.message)}`)
+      return this.exit(error.oclif?.exit ?? 2)
     }
 
-    if (error instanceof Errors.CLIError || error.oclif?.exit !== undefined) {
-      // oclif's own errors (flag parsing, --help exit) already print well.
-      return super.catch(error)
+    const message = known ? error.message : `unexpected error: ${messageOf(error)}`
+    const exit = known ? error.exitCode : 1
+    const code = known ? error.code : 'INTERNAL'
+    if (this.jsonEnabled()) {
+      return super.catch(Object.assign(new Errors.CLIError(message, {exit, code}), {exitCode: exit}))
     }
 
-    return super.catch(toCliError(`unexpected error: ${messageOf(error)}`, 1, 'INTERNAL'))
+    this.logToStderr(`Error: ${message.replaceAll('\n', ' ')}`)
+    if (!known && process.env.DEBUG) this.logToStderr(String(error.stack))
+    return this.exit(exit)
   }
 }
 
-function toCliError(message: string, exit: number, code: string): Errors.CLIError {
-  const error = new Errors.CLIError(message, {exit, code})
-  // CLIError keeps a stack for DEBUG; the user sees only the message.
-  return error
+/** oclif's parse errors span lines ("The following error occurred: … See more help"): keep the facts. */
+function oneLine(message: string): string {
+  const facts = message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !/^The following errors? occurred:?$/.test(line) && !/^See more help with/.test(line))
+  // "Missing 1 required arg:" is followed by the arg's line; oclif's notes after that are noise here.
+  const first = facts[0] ?? 'invalid arguments'
+  const fact = first.endsWith(':') && facts[1] ? `${first} ${facts[1].split(/\s{2,}/)[0]}` : first
+  return `${fact} (see --help)`
 }

@@ -1,0 +1,18 @@
+import {Flags} from '@oclif/core'
+
+/** Flags shared by the commands that talk to registries, named as pack and cosign name them. */
+export const registryFlags = {
+  'insecure-registry': Flags.string({
+    summary: 'Registry host reached over plain HTTP (repeatable); loopback hosts always are.',
+    multiple: true,
+    default: [],
+    helpValue: 'HOST',
+  }),
+}
+
+export const annotationFlag = Flags.string({
+  char: 'a',
+  summary: 'Annotation key=value (repeatable).',
+  multiple: true,
+  helpValue: 'KEY=VALUE',
+})

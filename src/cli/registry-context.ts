@@ -1,0 +1,34 @@
+import {type Config} from '@oclif/core'
+
+import {REGISTRY_AUTH_HOOK, type RegistryAuthHookResult, createKeychain} from '../auth/index.js'
+import {PluginError, messageOf} from '../errors.js'
+import {RegistryClient} from '../registry/client.js'
+
+/**
+ * A registry client wired to the credentials the user already has: the host's `registry-auth`
+ * hook first (pack-ts answers it), then CNB_REGISTRY_AUTH, the docker config, anonymous.
+ */
+export interface RegistryContextOptions {
+  insecureRegistries: readonly string[]
+}
+
+export function createRegistryClient(config: Config, options: RegistryContextOptions): RegistryClient {
+  const keychain = createKeychain({hostCredentials: (registry) => askHost(config, registry)})
+  return new RegistryClient({credentials: keychain, insecureRegistries: options.insecureRegistries})
+}
+
+async function askHost(config: Config, registry: string): Promise<RegistryAuthHookResult> {
+  const hooks = config.plugins ? [...config.plugins.values()].some((p) => p.hooks?.[REGISTRY_AUTH_HOOK]) : false
+  if (!hooks) return undefined
+  const result = await config.runHook(REGISTRY_AUTH_HOOK as never, {registry} as never)
+  const failure = result.failures[0]
+  if (failure) {
+    throw new PluginError('CREDENTIAL_HELPER', `the ${REGISTRY_AUTH_HOOK} hook of ${failure.plugin.name} failed for ${registry}: ${messageOf(failure.error)}`)
+  }
+
+  for (const success of result.successes) {
+    if (success.result !== undefined && success.result !== null) return success.result as RegistryAuthHookResult
+  }
+
+  return undefined
+}

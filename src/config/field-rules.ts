@@ -1,0 +1,62 @@
+import {isAbsolute, resolve} from 'node:path'
+
+import {describe, quoteOrDescribe} from './values.js'
+
+/** The result of checking a present value: the value to use, or what is wrong with it. */
+export type Checked<T> = {value: T} | {complaint: string}
+
+/**
+ * How one key of a table is read. `complaint` is the rest of a sentence whose subject is the key's
+ * path: `configs[0].export-sbom` + ` is "sbom"; allowed: none, attestation, attachment`.
+ */
+export interface FieldRule<T> {
+  /** the key as written in the TOML file */
+  readonly name: string
+  /** when the key is absent: the value to use, or — when it is required — what it is, for the message */
+  readonly absent: {value: T} | {required: string}
+  /** relative paths resolve against `baseDir`, the folder of the file being read */
+  check(value: unknown, baseDir: string): Checked<T>
+}
+
+export function flag(name: string, defaultValue: boolean): FieldRule<boolean> {
+  return {
+    name,
+    absent: {value: defaultValue},
+    check: (value) => (typeof value === 'boolean' ? {value} : {complaint: `is ${describe(value)}; expected a boolean (true or false)`}),
+  }
+}
+
+export function oneOf<const V extends string>(name: string, allowed: readonly V[], defaultValue: V): FieldRule<V> {
+  return {
+    name,
+    absent: {value: defaultValue},
+    check: (value) =>
+      allowed.includes(value as V) ? {value: value as V} : {complaint: `is ${quoteOrDescribe(value)}; allowed: ${allowed.join(', ')}`},
+  }
+}
+
+/** A non-empty string without whitespace that is not a path (e.g. a repository). */
+export function optionalWord(name: string, what: string): FieldRule<string | undefined> {
+  return {name, absent: {value: undefined}, check: (value) => word(value, what)}
+}
+
+/** A file path; relative paths resolve against the config file's folder, not the working directory. */
+export function requiredPath(name: string, what: string): FieldRule<string> {
+  return {name, absent: {required: what}, check: (value, baseDir) => path(value, baseDir, what)}
+}
+
+export function optionalPath(name: string, what: string): FieldRule<string | undefined> {
+  return {name, absent: {value: undefined}, check: (value, baseDir) => path(value, baseDir, what)}
+}
+
+function word(value: unknown, what: string): Checked<string> {
+  if (typeof value !== 'string') return {complaint: `is ${describe(value)}; expected a string: ${what}`}
+  if (value === '' || /\s/.test(value)) return {complaint: `is ${JSON.stringify(value)}; expected ${what}, without spaces`}
+  return {value}
+}
+
+function path(value: unknown, baseDir: string, what: string): Checked<string> {
+  if (typeof value !== 'string') return {complaint: `is ${describe(value)}; expected a string: ${what}`}
+  if (value === '') return {complaint: `is empty; expected ${what}`}
+  return {value: isAbsolute(value) ? value : resolve(baseDir, value)}
+}

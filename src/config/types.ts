@@ -1,0 +1,51 @@
+/** What `sign` needs from the exporter's report.toml. */
+export interface Report {
+  /** every tag the image was exported to (may span several repositories and registries) */
+  tags: string[]
+  /** manifest digest, `sha256:<64 hex>` */
+  digest: string
+  /** manifest size in bytes, when the lifecycle recorded it */
+  manifestSize?: number
+  /** the path as the user gave it, for messages */
+  file: string
+}
+
+export const EXPORT_SBOM_MODES = ['none', 'attestation', 'attachment'] as const
+export type ExportSbom = (typeof EXPORT_SBOM_MODES)[number]
+
+export const SIGNATURE_FORMATS = ['classic', 'bundle', 'both'] as const
+export type SignatureFormat = (typeof SIGNATURE_FORMATS)[number]
+
+/** One `[[configs]]` entry of cosign.toml: one key to sign every image with. */
+export interface SigningConfig {
+  /** absolute path of the private key (relative paths resolved against cosign.toml's folder) */
+  key: string
+  /** where signatures go instead of the image's repository (COSIGN_REPOSITORY), e.g. registry.example.com/sigs */
+  repository?: string
+  /** COSIGN_DOCKER_MEDIA_TYPES: write Docker v2 media types instead of OCI */
+  dockerMediaTypes: boolean
+  /** absolute path of a file whose contents are the key password (COSIGN_PASSWORD) */
+  passwordFile?: string
+  /** how to publish the CNB SBOM, if the image has one */
+  exportSbom: ExportSbom
+  /** also sign each platform manifest of an image index */
+  recursive: boolean
+  /** classic `.sig` tags, sigstore bundles as referrers, or both */
+  format: SignatureFormat
+  /** sign with a Fulcio certificate instead of the key */
+  keyless: boolean
+  /** upload signatures to the Rekor transparency log */
+  tlogUpload: boolean
+  /** position in cosign.toml (0-based), for messages: "configs[1]" */
+  index: number
+}
+
+/** cosign.toml: annotations added to every signature, and the keys to sign with. */
+export interface CosignConfig {
+  /** the path as the user gave it, for messages */
+  file: string
+  /** name → value, in file order */
+  annotations: Record<string, string>
+  /** at least one */
+  configs: SigningConfig[]
+}

@@ -1,0 +1,109 @@
+/**
+ * cosign's encrypted private key format (go-securesystemslib `encrypted`): the PEM body is JSON
+ * {kdf: scrypt, cipher: nacl/secretbox, ciphertext}, the plaintext a PKCS#8 DER private key.
+ */
+import {randomBytes, scrypt} from 'node:crypto'
+import nacl from 'tweetnacl'
+
+import {PluginError} from '../errors.js'
+import {encodePem} from './pem.js'
+
+export const SIGSTORE_KEY_LABEL = 'ENCRYPTED SIGSTORE PRIVATE KEY'
+/** Written by cosign before 2.0; still read by cosign, so we read it too. */
+export const COSIGN_KEY_LABEL = 'ENCRYPTED COSIGN PRIVATE KEY'
+export const ENCRYPTED_KEY_LABELS: readonly string[] = [SIGSTORE_KEY_LABEL, COSIGN_KEY_LABEL]
+
+export interface ScryptParams {
+  readonly N: number
+  readonly r: number
+  readonly p: number
+}
+
+/** What cosign 2.5 writes. */
+export const COSIGN_SCRYPT: ScryptParams = {N: 65_536, r: 8, p: 1}
+// What cosign accepts when decrypting: anything else could be a denial of service by a tampered file.
+const ACCEPTED_N = new Set([32_768, 65_536, 131_072])
+
+const SALT_BYTES = 32
+const KEY_BYTES = 32
+const NONCE_BYTES = 24
+
+/** A parsed, not yet decrypted key: checked before any password is asked for. */
+export interface EncryptedKey {
+  readonly scrypt: ScryptParams
+  readonly salt: Buffer
+  readonly nonce: Buffer
+  readonly ciphertext: Buffer
+}
+
+export function parseEncryptedKey(body: Buffer, source: string): EncryptedKey {
+  const invalid = (what: string) => new PluginError('KEY_INVALID', `${source} is not a valid cosign encrypted key: ${what}`)
+  let json: any
+  try {
+    json = JSON.parse(body.toString('utf8'))
+  } catch {
+    throw invalid('its body is not JSON')
+  }
+
+  if (json?.kdf?.name !== 'scrypt') throw invalid(`unknown kdf ${JSON.stringify(json?.kdf?.name)}`)
+  if (json?.cipher?.name !== 'nacl/secretbox') throw invalid(`unknown cipher ${JSON.stringify(json?.cipher?.name)}`)
+  const {N, r, p} = json.kdf.params ?? {}
+  if (r !== 8 || p !== 1 || !ACCEPTED_N.has(N)) {
+    throw new PluginError(
+      'KEY_INVALID',
+      `unsupported scrypt parameters in ${source} (N=${N}, r=${r}, p=${p}); cosign accepts r=8, p=1 and N 32768, 65536 or 131072`,
+    )
+  }
+
+  const salt = base64Field(json.kdf.salt, 'salt', invalid)
+  const nonce = base64Field(json.cipher.nonce, 'nonce', invalid)
+  if (nonce.length !== NONCE_BYTES) throw invalid(`the nonce is ${nonce.length} bytes, not ${NONCE_BYTES}`)
+  const ciphertext = base64Field(json.ciphertext, 'ciphertext', invalid)
+  return {scrypt: {N, r, p}, salt, nonce, ciphertext}
+}
+
+/** The PKCS#8 DER inside; a password that does not open the box is KEY_PASSWORD. */
+export async function decryptKey(key: EncryptedKey, password: Buffer, source: string): Promise<Buffer> {
+  const boxKey = await deriveKey(password, key.salt, key.scrypt)
+  const plaintext = nacl.secretbox.open(key.ciphertext, key.nonce, boxKey)
+  if (plaintext === null) throw new PluginError('KEY_PASSWORD', `wrong password for ${source}`)
+  return Buffer.from(plaintext)
+}
+
+export interface EncryptOptions {
+  /** Defaults to ENCRYPTED SIGSTORE PRIVATE KEY, as cosign 2.x writes. */
+  readonly label?: string
+  /** Test-only: produce older-format files (cosign 1.x used N=32768). */
+  readonly scrypt?: ScryptParams
+}
+
+/** cosign's encrypted PEM for a PKCS#8 DER key, with a fresh salt and nonce. */
+export async function encryptKey(pkcs8: Buffer, password: Buffer, options: EncryptOptions = {}): Promise<string> {
+  const params = options.scrypt ?? COSIGN_SCRYPT
+  const salt = randomBytes(SALT_BYTES)
+  const nonce = randomBytes(NONCE_BYTES)
+  const ciphertext = nacl.secretbox(pkcs8, nonce, await deriveKey(password, salt, params))
+  // Field order and names as Go's json.Marshal writes go-securesystemslib's structs.
+  const json = {
+    kdf: {name: 'scrypt', params: {N: params.N, r: params.r, p: params.p}, salt: salt.toString('base64')},
+    cipher: {name: 'nacl/secretbox', nonce: nonce.toString('base64')},
+    ciphertext: Buffer.from(ciphertext).toString('base64'),
+  }
+  return encodePem(options.label ?? SIGSTORE_KEY_LABEL, Buffer.from(JSON.stringify(json)))
+}
+
+function deriveKey(password: Buffer, salt: Buffer, {N, r, p}: ScryptParams): Promise<Buffer> {
+  // scrypt needs 128·N·r bytes (64 MiB for cosign's N); Node's default cap is 32 MiB.
+  const maxmem = 2 * 128 * N * r * p
+  return new Promise((resolve, reject) => {
+    scrypt(password, salt, KEY_BYTES, {N, r, p, maxmem}, (error, key) => (error ? reject(error) : resolve(key)))
+  })
+}
+
+function base64Field(value: unknown, name: string, invalid: (what: string) => PluginError): Buffer {
+  if (typeof value !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0) {
+    throw invalid(`the ${name} is not base64`)
+  }
+
+  return Buffer.from(value, 'base64')
+}

@@ -1,0 +1,83 @@
+/**
+ * Where the password of an encrypted key comes from, in cosign's order: an explicit password
+ * file, then COSIGN_PASSWORD (an empty value is an empty password), then a terminal prompt.
+ */
+import {readFile} from 'node:fs/promises'
+
+import {messageOf, PluginError} from '../errors.js'
+import {type Prompt, promptHidden} from './prompt.js'
+
+/** Called only once a key turns out to be encrypted; keyFile names it in the prompt and errors. */
+export type PasswordSource = (keyFile: string) => Promise<Buffer>
+
+export interface PasswordOptions {
+  /** `--password-file` or cosign.toml `password`. */
+  readonly passwordFile?: string
+  /** Defaults to process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>
+  /** Whether a prompt is possible; defaults to stdin being a TTY. */
+  readonly interactive?: boolean
+  readonly prompt?: Prompt
+}
+
+export function passwordSource(options: PasswordOptions = {}): PasswordSource {
+  return async (keyFile) => {
+    const known = await nonInteractivePassword(options)
+    if (known !== undefined) return known
+    if (!isInteractive(options)) {
+      throw new PluginError('KEY_PASSWORD', `${keyFile} is encrypted: set COSIGN_PASSWORD or pass --password-file`)
+    }
+
+    return Buffer.from(await (options.prompt ?? promptHidden)(`Enter password for private key ${keyFile}: `))
+  }
+}
+
+/** A fixed password, for callers (and tests) that already hold it. */
+export function staticPassword(password: Buffer | string): PasswordSource {
+  return async () => Buffer.from(password)
+}
+
+/** The password for a key about to be written; a prompt asks twice, as cosign does. */
+export async function newKeyPassword(keyFile: string, options: PasswordOptions = {}): Promise<Buffer> {
+  const known = await nonInteractivePassword(options)
+  if (known !== undefined) return known
+  if (!isInteractive(options)) {
+    throw new PluginError(
+      'KEY_PASSWORD',
+      `a password is needed to encrypt ${keyFile}: set COSIGN_PASSWORD or pass --password-file`,
+    )
+  }
+
+  const prompt = options.prompt ?? promptHidden
+  const first = await prompt('Enter password for private key: ')
+  const second = await prompt('Enter password for private key again: ')
+  if (first !== second) throw new PluginError('KEY_PASSWORD', 'passwords do not match')
+  return Buffer.from(first)
+}
+
+/** File contents with one trailing newline (LF or CRLF) removed, as `echo pw > file` leaves one. */
+export async function readPasswordFile(path: string): Promise<Buffer> {
+  let contents: Buffer
+  try {
+    contents = await readFile(path)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new PluginError('KEY_NOT_FOUND', `password file ${path} not found`, {cause: error})
+    }
+
+    throw new PluginError('KEY_PASSWORD', `cannot read password file ${path}: ${messageOf(error)}`, {cause: error})
+  }
+
+  if (contents.at(-1) !== 0x0a) return contents
+  return contents.subarray(0, contents.at(-2) === 0x0d ? -2 : -1)
+}
+
+async function nonInteractivePassword(options: PasswordOptions): Promise<Buffer | undefined> {
+  if (options.passwordFile !== undefined) return readPasswordFile(options.passwordFile)
+  const fromEnv = (options.env ?? process.env).COSIGN_PASSWORD
+  return fromEnv === undefined ? undefined : Buffer.from(fromEnv)
+}
+
+function isInteractive(options: PasswordOptions): boolean {
+  return options.interactive ?? process.stdin.isTTY === true
+}

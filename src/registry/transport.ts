@@ -1,0 +1,201 @@
+import {PluginError} from '../errors.js'
+import {isLoopbackRegistry} from '../reference/reference.js'
+import {type Challenge, parseChallenge} from './challenge.js'
+import {type CredentialLookup, type RegistryCredential, basicHeader, describeSource} from './credentials.js'
+import {type HttpRequest, type HttpResponse, HttpTransportError, httpRequest} from './http.js'
+import {type Scope, scopeString} from './scope.js'
+import {type Token, fetchToken} from './token.js'
+
+/**
+ * One registry's transport: scheme choice, the auth challenge (learned once by ping), a token per
+ * scope set, retries of idempotent requests, and redirects that never carry Authorization to
+ * another origin. Callers speak in paths and scopes; auth is invisible to them.
+ */
+export interface TransportOptions {
+  credentials: CredentialLookup
+  insecureRegistries?: readonly string[]
+  timeoutMs?: number
+  retries?: number
+}
+
+export interface RegistryRequest {
+  method: HttpRequest['method']
+  /** Path below the origin (`/v2/...`) or an absolute URL the registry handed us (upload location). */
+  path: string
+  scopes: Scope[]
+  headers?: Record<string, string>
+  body?: Buffer
+  maxBodyBytes?: number
+  /** Follow 3xx (blob downloads); Authorization is dropped when the origin changes. */
+  followRedirects?: boolean
+  /** Safe to send again after a 5xx/429/reset (GET, HEAD, manifest PUT). */
+  idempotent?: boolean
+}
+
+const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504])
+const MAX_REDIRECTS = 5
+
+export class RegistryTransport {
+  readonly registry: string
+  readonly origin: string
+  private challenge: Challenge | null | undefined
+  private credential: Promise<RegistryCredential | undefined> | undefined
+  private readonly tokens = new Map<string, Promise<Token>>()
+  private readonly timeoutMs: number
+  private readonly retries: number
+
+  constructor(registry: string, private readonly options: TransportOptions) {
+    this.registry = registry
+    const insecure = isLoopbackRegistry(registry) || (options.insecureRegistries ?? []).includes(registry)
+    this.origin = `${insecure ? 'http' : 'https'}://${registry}`
+    this.timeoutMs = options.timeoutMs ?? 60_000
+    this.retries = options.retries ?? 3
+  }
+
+  /** GET /v2/: learns the auth challenge and proves the registry answers. */
+  async ping(): Promise<void> {
+    if (this.challenge !== undefined) return
+    const response = await this.send({method: 'GET', url: new URL('/v2/', this.origin), timeoutMs: this.timeoutMs}, true)
+    if (response.status === 401) {
+      this.challenge = parseChallenge(header(response, 'www-authenticate')) ?? null
+      return
+    }
+
+    if (response.status >= 200 && response.status < 300) {
+      this.challenge = null
+      return
+    }
+
+    throw new PluginError(
+      'REGISTRY_ERROR',
+      `${this.registry} does not answer like an OCI registry (GET /v2/ gave HTTP ${response.status})`,
+    )
+  }
+
+  async request(request: RegistryRequest): Promise<HttpResponse> {
+    await this.ping()
+    let response = await this.authorizedSend(request)
+    if (response.status === 401 && this.challenge?.scheme === 'bearer') {
+      // Token expired or lacked a scope: the new challenge says which; fetch a fresh token once.
+      const fresh = parseChallenge(header(response, 'www-authenticate'))
+      if (fresh?.scheme === 'bearer') this.challenge = fresh
+      this.tokens.delete(this.tokenKey(request.scopes))
+      response = await this.authorizedSend(request)
+    }
+
+    return response
+  }
+
+  /** Where credentials came from, for error messages. */
+  async credentialSource(): Promise<string> {
+    return describeSource(await this.resolveCredential())
+  }
+
+  private async authorizedSend(request: RegistryRequest): Promise<HttpResponse> {
+    const authorization = await this.authorization(request.scopes)
+    const headers = {...request.headers, ...(authorization ? {authorization} : {})}
+    let url = new URL(request.path, this.origin)
+    for (let hop = 0; ; hop++) {
+      const sameOrigin = url.origin === this.origin
+      const response = await this.send(
+        {
+          method: request.method,
+          url,
+          headers: sameOrigin ? headers : withoutAuthorization(headers),
+          body: request.body,
+          timeoutMs: this.timeoutMs,
+          maxBodyBytes: request.maxBodyBytes,
+        },
+        request.idempotent ?? (request.method === 'GET' || request.method === 'HEAD'),
+      )
+      const location = header(response, 'location')
+      if (!request.followRedirects || response.status < 300 || response.status >= 400 || !location) return response
+      if (hop >= MAX_REDIRECTS) {
+        throw new PluginError('REGISTRY_ERROR', `registry ${this.registry} redirected more than ${MAX_REDIRECTS} times`)
+      }
+
+      url = new URL(location, url)
+    }
+  }
+
+  private async authorization(scopes: Scope[]): Promise<string | undefined> {
+    const credential = await this.resolveCredential()
+    if (credential?.kind === 'bearer') return `Bearer ${credential.token}`
+    if (!this.challenge) return undefined
+    if (this.challenge.scheme === 'basic') {
+      return credential?.kind === 'basic' ? basicHeader(credential.username, credential.password) : undefined
+    }
+
+    const token = await this.token(scopes, credential)
+    return `Bearer ${token.value}`
+  }
+
+  private async token(scopes: Scope[], credential: RegistryCredential | undefined): Promise<Token> {
+    const key = this.tokenKey(scopes)
+    const cached = this.tokens.get(key)
+    if (cached) {
+      const token = await cached.catch(() => undefined)
+      if (token && token.expiresAt > Date.now()) return token
+    }
+
+    const challenge = this.challenge!
+    const pending = fetchToken(this.registry, challenge, scopes.map(scopeString), credential, this.timeoutMs)
+    this.tokens.set(key, pending)
+    pending.catch(() => this.tokens.delete(key))
+    return pending
+  }
+
+  private tokenKey(scopes: Scope[]): string {
+    return scopes.map(scopeString).sort().join(' ')
+  }
+
+  private resolveCredential(): Promise<RegistryCredential | undefined> {
+    this.credential ??= this.options.credentials.resolve(this.registry)
+    return this.credential
+  }
+
+  /** One HTTP exchange with bounded retries (exponential backoff with jitter) for idempotent requests. */
+  private async send(request: HttpRequest, idempotent: boolean): Promise<HttpResponse> {
+    const attempts = idempotent ? this.retries : 1
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const response = await httpRequest(request)
+        if (!RETRYABLE_STATUS.has(response.status) || attempt >= attempts) return response
+        await sleep(backoff(attempt, header(response, 'retry-after')))
+      } catch (error) {
+        if (!(error instanceof HttpTransportError) || error.kind === 'too-large') throw this.wrap(error)
+        if (attempt >= attempts) throw this.wrap(error)
+        await sleep(backoff(attempt))
+      }
+    }
+  }
+
+  private wrap(error: unknown): unknown {
+    if (!(error instanceof HttpTransportError)) return error
+    const code = error.kind === 'too-large' ? 'REGISTRY_ERROR' : 'REGISTRY_UNREACHABLE'
+    const hint = error.kind === 'connection' && this.origin.startsWith('https') ? ' (for a plain-HTTP registry pass --insecure-registry ' + this.registry + ')' : ''
+    return new PluginError(code, `registry ${this.registry}: ${error.message}${hint}`)
+  }
+}
+
+export function header(response: HttpResponse, name: string): string | undefined {
+  const value = response.headers[name]
+  return Array.isArray(value) ? value[0] : value
+}
+
+function withoutAuthorization(headers: Record<string, string>): Record<string, string> {
+  const {authorization: _dropped, ...rest} = headers
+  void _dropped
+  return rest
+}
+
+function backoff(attempt: number, retryAfter?: string): number {
+  const seconds = retryAfter ? Number(retryAfter) : Number.NaN
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds, 10) * 1000
+  const base = 100 * 2 ** (attempt - 1)
+  return base + Math.random() * base
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}

@@ -1,0 +1,14 @@
+import {existsSync} from 'node:fs'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+/** The repo root, whether running from test/ sources or the compiled .cache/test-build. */
+function findRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir)
+  return dir
+}
+
+export const repoRoot = findRoot()
+export const cliBin = join(repoRoot, 'bin', 'run.js')
+export const cosignBin = join(repoRoot, '.cache', 'cosign', 'usr', 'bin', 'cosign')
