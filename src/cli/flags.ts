@@ -10,9 +10,12 @@ export const registryFlags = {
   }),
 }
 
-export const annotationFlag = Flags.string({
-  char: 'a',
-  summary: 'Annotation key=value (repeatable).',
-  multiple: true,
-  helpValue: 'KEY=VALUE',
-})
+export function annotationFlag(options: {exclusive?: string[]} = {}) {
+  return Flags.string({
+    char: 'a',
+    summary: 'Annotation key=value (repeatable).',
+    multiple: true,
+    helpValue: 'KEY=VALUE',
+    ...options,
+  })
+}

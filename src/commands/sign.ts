@@ -3,18 +3,30 @@ import {Args, Flags} from '@oclif/core'
 import {parseAnnotationFlags} from '../cli/annotations.js'
 import {annotationFlag, registryFlags} from '../cli/flags.js'
 import {createRegistryClient} from '../cli/registry-context.js'
+import {describeResult, runSignerPhase} from '../cli/signer-phase.js'
+import {readReport} from '../config/index.js'
 import {PluginError} from '../errors.js'
 import {loadSigner, passwordSource} from '../keys/index.js'
 import {parseReference, parseRepositoryName} from '../reference/reference.js'
 import {type SignedImage, signImages} from '../signer/direct.js'
+import {type SignReportResult} from '../signer/report-phase.js'
 import {resolveImages} from '../signer/resolve.js'
 import {BaseCommand} from '../ui/base-command.js'
 
 export default class Sign extends BaseCommand {
-  static override summary = 'Sign container images with a cosign key, as cosign does.'
-  static override description = `Each IMAGE (by tag or digest) is resolved to its digest once, and the digest is signed: a classic cosign signature appended to the sha256-<hex>.sig tag, in the image's repository or in --repository. Images are checked before anything is written; a signature already made by this key is not added twice.`
+  static override summary = 'Sign container images with cosign keys: the Buildpacks signer phase, or images named directly.'
+  static override description = `Two ways in:
+
+  sign --report report.toml --cosign-config cosign.toml
+    The Buildpacks signer phase (RFC "Cosign support"). Checks first, writing nothing: every tag in the report is readable and points at the report's digest, every repository that will receive signatures is writable, every key loads. Then signs the digest with every [[configs]] key in every repository among the tags, and exports the image's SBOM as attestations or attachments.
+
+  sign IMAGE... --key cosign.key
+    Each IMAGE (by tag or digest) is resolved to its digest once, and the digest is signed. All images are resolved before anything is written.
+
+Signatures are cosign's classic format (the sha256-<hex>.sig tag); a signature this key already made is not added twice.`
 
   static override examples = [
+    '<%= config.bin %> <%= command.id %> --report layers/report.toml --cosign-config cosign.toml',
     '<%= config.bin %> <%= command.id %> registry.example.com/app:v1 --key cosign.key',
     'COSIGN_PASSWORD=... <%= config.bin %> <%= command.id %> registry.example.com/app@sha256:... --key cosign.key -a team=payments --repository registry.example.com/signatures',
   ]
@@ -22,38 +34,59 @@ export default class Sign extends BaseCommand {
   static override strict = false
   static override enableJsonFlag = true
   static override args = {
-    image: Args.string({description: 'Image reference(s) to sign (tag or digest).', required: true}),
+    image: Args.string({description: 'Image reference(s) to sign (tag or digest); not with --report.'}),
   }
 
   static override flags = {
-    key: Flags.string({summary: 'Private key file (cosign encrypted, or unencrypted PKCS#8 PEM).', required: true, helpValue: 'FILE'}),
-    'password-file': Flags.string({summary: "File holding the key's password (default: COSIGN_PASSWORD, or a prompt).", helpValue: 'FILE'}),
-    annotations: annotationFlag,
-    repository: Flags.string({summary: 'Repository that receives the signatures (like COSIGN_REPOSITORY).', helpValue: 'REGISTRY/REPO'}),
-    'docker-media-types': Flags.boolean({summary: 'Write Docker media types for the signature manifest (like COSIGN_DOCKER_MEDIA_TYPES).'}),
-    concurrency: Flags.integer({summary: 'Images signed at once.', default: 8, min: 1, max: 64}),
+    report: Flags.string({summary: "The exporter's report.toml (signer phase).", helpValue: 'FILE', dependsOn: ['cosign-config']}),
+    'cosign-config': Flags.string({summary: 'cosign.toml: keys, repositories, annotations, SBOM export (signer phase).', helpValue: 'FILE', dependsOn: ['report']}),
+    key: Flags.string({summary: 'Private key file (cosign encrypted, or unencrypted PKCS#8 PEM).', helpValue: 'FILE', exclusive: ['report']}),
+    'password-file': Flags.string({summary: "File holding the key's password (default: COSIGN_PASSWORD, or a prompt).", helpValue: 'FILE', exclusive: ['report']}),
+    annotations: annotationFlag({exclusive: ['report']}),
+    repository: Flags.string({summary: 'Repository that receives the signatures (like COSIGN_REPOSITORY).', helpValue: 'REGISTRY/REPO', exclusive: ['report']}),
+    'docker-media-types': Flags.boolean({summary: 'Write Docker media types for the signature manifest (like COSIGN_DOCKER_MEDIA_TYPES).', exclusive: ['report']}),
+    concurrency: Flags.integer({summary: 'Images and steps run at once.', default: 8, min: 1, max: 64}),
+    quiet: Flags.boolean({char: 'q', summary: 'No progress output; errors only.'}),
     ...registryFlags,
   }
 
-  async run(): Promise<SignedImage[]> {
+  async run(): Promise<SignedImage[] | SignReportResult> {
     const {argv, flags} = await this.parse(Sign)
+    const images = argv as string[]
+    if (flags.report) {
+      if (images.length > 0) throw new PluginError('USAGE', 'name images either as arguments or with --report, not both')
+      const report = await readReport(flags.report)
+      const result = await runSignerPhase(this.config, {
+        report,
+        cosignConfigPath: flags['cosign-config']!,
+        insecureRegistries: flags['insecure-registry'],
+        output: {json: this.jsonEnabled(), quiet: flags.quiet},
+        concurrency: flags.concurrency,
+      })
+      const {lines, warnings} = describeResult(result)
+      for (const warning of warnings) this.logToStderr(`Warning: ${warning}`)
+      if (!flags.quiet) for (const line of lines) this.log(line)
+      return result
+    }
+
+    if (!flags.key) throw new PluginError('USAGE', 'sign needs --key FILE with IMAGE arguments, or --report and --cosign-config')
+    if (images.length === 0) throw new PluginError('USAGE', 'no image to sign: name at least one IMAGE, or use --report')
     // Every input is checked before the network is touched, and every image before anything is written.
-    const references = (argv as string[]).map((image) => parseReference(image))
+    const references = images.map((image) => parseReference(image))
     const annotations = parseAnnotationFlags(flags.annotations)
     const repository = flags.repository ? parseRepositoryName(flags.repository) : undefined
     const signer = await loadSigner(flags.key, passwordSource({passwordFile: flags['password-file']}))
     const client = createRegistryClient(this.config, {insecureRegistries: flags['insecure-registry']})
-    const images = await resolveImages(client, references, flags.concurrency)
-    if (images.length === 0) throw new PluginError('USAGE', 'no image to sign')
-    const signed = await signImages(client, images, {
+    const resolved = await resolveImages(client, references, flags.concurrency)
+    const signed = await signImages(client, resolved, {
       signer,
       annotations,
       repository,
       dockerMediaTypes: flags['docker-media-types'],
       concurrency: flags.concurrency,
     })
-    for (const result of signed) {
-      this.log(`${result.appended ? 'Signed' : 'Already signed'} ${result.image} → ${result.signature}`)
+    if (!flags.quiet) {
+      for (const result of signed) this.log(`${result.appended ? 'Signed' : 'Already signed'} ${result.image} → ${result.signature}`)
     }
 
     return signed

@@ -26,7 +26,7 @@ export default class Verify extends BaseCommand {
 
   static override flags = {
     key: Flags.string({summary: 'Public key file (PEM PUBLIC KEY).', required: true, helpValue: 'FILE'}),
-    annotations: annotationFlag,
+    annotations: annotationFlag(),
     repository: Flags.string({summary: 'Repository holding the signatures (like COSIGN_REPOSITORY).', helpValue: 'REGISTRY/REPO'}),
     ...registryFlags,
   }

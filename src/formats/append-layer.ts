@@ -4,6 +4,7 @@ import {type RegistryClient} from '../registry/client.js'
 import {isIndexMediaType} from '../registry/media-types.js'
 import {push} from '../registry/scope.js'
 import {type Descriptor, type ImageManifest} from '../registry/types.js'
+import {KeyedLock} from '../util/keyed-lock.js'
 import {buildSignatureImage} from './signature-image.js'
 
 /**
@@ -11,6 +12,7 @@ import {buildSignatureImage} from './signature-image.js'
  * an equivalent layer exists, upload the new layer and config, write the manifest back.
  */
 export const MAX_SIGNATURE_LAYERS = 1000
+const MAX_DUPLICATE_CHECK_BYTES = 64 * 1024 * 1024
 
 export interface NewLayer {
   content: Buffer
@@ -27,11 +29,26 @@ export interface AppendResult {
 
 export interface AppendOptions {
   dockerMediaTypes: boolean
-  /** Whether an existing layer with the same payload digest already stands for this one. */
-  isDuplicate: (existing: Descriptor) => Promise<boolean>
+  /**
+   * Whether an existing layer already stands for the new one (re-runs add nothing). `content`
+   * reads that layer's blob, verified, for checks that need more than its descriptor.
+   */
+  isDuplicate: (existing: Descriptor, content: () => Promise<Buffer>) => Promise<boolean>
 }
 
-export async function appendLayer(
+const tagLocks = new KeyedLock()
+
+export function appendLayer(
+  client: RegistryClient,
+  repository: Repository,
+  tag: string,
+  layer: NewLayer,
+  options: AppendOptions,
+): Promise<AppendResult> {
+  return tagLocks.run(`${repositoryName(repository)}:${tag}`, () => appendUnlocked(client, repository, tag, layer, options))
+}
+
+async function appendUnlocked(
   client: RegistryClient,
   repository: Repository,
   tag: string,
@@ -52,7 +69,8 @@ export async function appendLayer(
     }
 
     for (const candidate of layers) {
-      if (candidate.digest === layer.descriptor.digest && candidate.mediaType === layer.descriptor.mediaType && (await options.isDuplicate(candidate))) {
+      const content = () => client.getBlob(repository, candidate.digest, MAX_DUPLICATE_CHECK_BYTES)
+      if (candidate.mediaType === layer.descriptor.mediaType && (await options.isDuplicate(candidate, content))) {
         return {repository, tag, manifestDigest: existing.digest, appended: false}
       }
     }

@@ -28,7 +28,7 @@ export async function writeClassicSignature(client: RegistryClient, request: Cla
   // already is our signature; signing again would only add a duplicate.
   const isDuplicate = async (existing: Descriptor) => {
     const signature = existing.annotations?.[SIGNATURE_ANNOTATION]
-    return signature !== undefined && verifier.verify(payload, Buffer.from(signature, 'base64'))
+    return existing.digest === payloadDigest && signature !== undefined && verifier.verify(payload, Buffer.from(signature, 'base64'))
   }
 
   const signature = await request.signer.sign(payload)

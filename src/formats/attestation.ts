@@ -1,0 +1,54 @@
+import {type Signer, verifierFromPem} from '../keys/index.js'
+import {type Repository, repositoryName} from '../reference/reference.js'
+import {type RegistryClient} from '../registry/client.js'
+import {sha256Digest} from '../registry/digest.js'
+import {type Descriptor} from '../registry/types.js'
+import {type AppendResult, appendLayer} from './append-layer.js'
+import {DSSE_MEDIA_TYPE, IN_TOTO_PAYLOAD_TYPE, parseEnvelope, signEnvelope, verifiedPayload} from './dsse.js'
+import {compactJson} from './json-compact.js'
+import {SIGNATURE_ANNOTATION} from './simple-signing.js'
+import {cosignTag} from './tags.js'
+
+/** FORMATS.md §2: an in-toto attestation in a DSSE envelope, appended to `sha256-<hex>.att`. */
+export interface AttestationRequest {
+  imageRepository: Repository
+  digest: string
+  attestationRepository: Repository
+  predicateType: string
+  /** The predicate document as JSON text (embedded as is, whitespace compacted). */
+  predicate: Buffer
+  signer: Signer
+  dockerMediaTypes: boolean
+}
+
+/** cosign's statement, in cosign's key order; v0.1 as cosign 2.x writes for SBOM predicates. */
+export function inTotoStatement(subjectName: string, digest: string, predicateType: string, predicate: Buffer): Buffer {
+  const subject = JSON.stringify([{name: subjectName, digest: {sha256: digest.replace(/^sha256:/, '')}}])
+  const head = `{"_type":"https://in-toto.io/Statement/v0.1","predicateType":${JSON.stringify(predicateType)},"subject":${subject},"predicate":`
+  return Buffer.from(`${head}${compactJson(predicate.toString('utf8'))}}`)
+}
+
+export async function writeAttestation(client: RegistryClient, request: AttestationRequest): Promise<AppendResult> {
+  const statement = inTotoStatement(repositoryName(request.imageRepository), request.digest, request.predicateType, request.predicate)
+  const envelope = await signEnvelope(request.signer, IN_TOTO_PAYLOAD_TYPE, statement)
+  const verifier = verifierFromPem(request.signer.publicKeyPem, 'the signing key')
+  const layer: Descriptor = {
+    mediaType: DSSE_MEDIA_TYPE,
+    size: envelope.length,
+    digest: sha256Digest(envelope),
+    annotations: {[SIGNATURE_ANNOTATION]: '', predicateType: request.predicateType},
+  }
+  // Envelopes carry fresh signatures, so a re-run never has the same layer digest; an existing
+  // layer is ours when it attests this very statement and verifies with our key.
+  const isDuplicate = async (existing: Descriptor, content: () => Promise<Buffer>) => {
+    if (existing.annotations?.predicateType !== request.predicateType) return false
+    const parsed = parseEnvelope(await content())
+    const payload = parsed && verifiedPayload(parsed, verifier)
+    return payload !== undefined && payload.equals(statement)
+  }
+
+  return appendLayer(client, request.attestationRepository, cosignTag(request.digest, 'att'), {content: envelope, descriptor: layer}, {
+    dockerMediaTypes: request.dockerMediaTypes,
+    isDuplicate,
+  })
+}

@@ -1,0 +1,204 @@
+import {type CosignConfig, type Report} from '../config/index.js'
+import {PluginError, messageOf} from '../errors.js'
+import {writeAttestation} from '../formats/attestation.js'
+import {writeClassicSignature} from '../formats/classic-signature.js'
+import {writeSbomAttachment} from '../formats/sbom-attachment.js'
+import {referenceName, repositoryName} from '../reference/reference.js'
+import {type RegistryClient} from '../registry/client.js'
+import {isIndexMediaType} from '../registry/media-types.js'
+import {type ImageIndex} from '../registry/types.js'
+import {type OutputMode, type Task, runTasks} from '../ui/tasks.js'
+import {type PreflightState, assertNoProblems, checkKey, checkTag, checkWrite, writeTargets} from './preflight.js'
+import {type PlannedConfig, type ReportPlan, type SigningTarget, planReport} from './report-plan.js'
+import {type SbomSubject, collectSboms} from './sbom-export.js'
+
+/**
+ * The Buildpacks signer phase (RFC "Cosign support"): preflight → sign every image with every
+ * config → export the SBOM. Shared by `sign --report` and `build --sign`.
+ */
+export interface SignReportInput {
+  report: Report
+  cosign: CosignConfig
+  client: RegistryClient
+  output: OutputMode
+  concurrency: number
+}
+
+export interface PushedArtifact {
+  kind: 'signature' | 'attestation' | 'attachment'
+  /** Position of the config in cosign.toml. */
+  config: number
+  /** The signed manifest: `<repository>@<digest>`. */
+  subject: string
+  repository: string
+  tag: string
+  manifestDigest: string
+  /** False when an equivalent entry was already there. */
+  appended: boolean
+  predicateType?: string
+}
+
+export interface SignReportResult {
+  image: {digest: string; tags: string[]}
+  pushed: PushedArtifact[]
+  warnings: string[]
+}
+
+interface PhaseContext extends PreflightState {
+  pushed: PushedArtifact[]
+  warnings: string[]
+  failures: string[]
+  sboms?: SbomSubject[]
+}
+
+export async function signReport(input: SignReportInput): Promise<SignReportResult> {
+  const plan = planReport(input.report, input.cosign)
+  const ctx: PhaseContext = {problems: [], signers: [], pushed: [], warnings: [], failures: []}
+  const tasks: Task<PhaseContext>[] = [
+    {title: 'Preflight: read access, digests, write access, keys', task: (_, task) => task.newListr(preflightTasks(input.client, plan), {concurrent: input.concurrency, exitOnError: false})},
+    {title: 'Check preflight results', task: (c) => assertNoProblems(c)},
+    {title: 'Sign', task: (c, task) => task.newListr(signTasks(input.client, plan, c), {concurrent: input.concurrency, exitOnError: false})},
+  ]
+  if (plan.configs.some((c) => c.config.exportSbom !== 'none')) {
+    tasks.push(
+      {title: 'Read the SBOM from the image', task: async (c) => readSboms(input.client, plan, c)},
+      {title: 'Export the SBOM', skip: (c) => (c.sboms?.length ?? 0) === 0, task: (c, task) => task.newListr(sbomTasks(input.client, plan, c), {concurrent: input.concurrency, exitOnError: false})},
+    )
+  }
+
+  try {
+    await runTasks(tasks, ctx, input.output)
+  } catch (error) {
+    // listr2 rethrows the first failure; the preflight summary is the message that matters.
+    if (ctx.problems.length > 0) assertNoProblems(ctx)
+    throw error
+  }
+
+  if (ctx.failures.length > 0) {
+    const done = ctx.pushed.map((p) => `${p.kind} ${p.repository}:${p.tag}`).join(', ') || 'nothing'
+    throw new PluginError('SIGNING_INCOMPLETE', `${ctx.failures.length} step(s) failed: ${ctx.failures.join('; ')}; pushed: ${done}`)
+  }
+
+  return {image: {digest: plan.digest, tags: input.report.tags}, pushed: ctx.pushed, warnings: ctx.warnings}
+}
+
+function preflightTasks(client: RegistryClient, plan: ReportPlan): Task<PhaseContext>[] {
+  return [
+    ...plan.tags.map((tag, i) => ({title: `Read ${referenceName(tag)}`, task: (c: PhaseContext) => checkTag(client, plan, i, c)})),
+    ...writeTargets(plan).map((repository) => ({title: `Write access to ${repositoryName(repository)}`, task: (c: PhaseContext) => checkWrite(client, repository, c)})),
+    ...plan.configs.map((config, i) => ({title: `Load key of ${config.label}`, task: (c: PhaseContext) => checkKey(plan, i, c)})),
+  ]
+}
+
+/** Each config × image repository, for the image digest and, with `recursive`, each platform manifest. */
+function signTasks(client: RegistryClient, plan: ReportPlan, ctx: PhaseContext): Task<PhaseContext>[] {
+  const children = isIndexMediaType(ctx.manifest?.mediaType) ? (ctx.manifest!.json as ImageIndex).manifests.map((m) => m.digest) : []
+  return plan.configs.flatMap((planned, index) =>
+    planned.targets.flatMap((target) => {
+      const digests = [plan.digest, ...(planned.config.recursive ? children : [])]
+      return digests.map((digest) => ({
+        title: `Sign ${repositoryName(target.imageRepository)}@${short(digest)} with ${planned.label} → ${repositoryName(target.signatureRepository)}`,
+        task: () =>
+          step(ctx, `sign ${repositoryName(target.imageRepository)}@${digest} with ${planned.label}`, async () => {
+            const result = await writeClassicSignature(client, {
+              imageRepository: target.imageRepository,
+              digest,
+              signatureRepository: target.signatureRepository,
+              signer: ctx.signers[index]!,
+              annotations: plan.annotations,
+              dockerMediaTypes: planned.config.dockerMediaTypes,
+            })
+            ctx.pushed.push(artifact('signature', planned, target, digest, result))
+          }),
+      }))
+    }),
+  )
+}
+
+async function readSboms(client: RegistryClient, plan: ReportPlan, ctx: PhaseContext): Promise<void> {
+  const {subjects, warnings} = await collectSboms(client, plan.tags[0]!.repository, ctx.manifest!)
+  ctx.sboms = subjects
+  ctx.warnings.push(...warnings)
+}
+
+function sbomTasks(client: RegistryClient, plan: ReportPlan, ctx: PhaseContext): Task<PhaseContext>[] {
+  return plan.configs.flatMap((planned, index) =>
+    planned.config.exportSbom === 'none'
+      ? []
+      : planned.targets.flatMap((target) =>
+          (ctx.sboms ?? []).map((subject) => ({
+            title: `${planned.config.exportSbom === 'attestation' ? `Attest ${subject.documents.length}` : 'Attach 1 of'} SBOM document(s) of ${repositoryName(target.imageRepository)}@${short(subject.digest)} with ${planned.label}`,
+            task: () =>
+              step(ctx, `SBOM ${planned.config.exportSbom} for ${repositoryName(target.imageRepository)}@${subject.digest} with ${planned.label}`, () =>
+                exportSbom(client, planned, target, subject, ctx, index),
+              ),
+          })),
+        ),
+  )
+}
+
+async function exportSbom(client: RegistryClient, planned: PlannedConfig, target: SigningTarget, subject: SbomSubject, ctx: PhaseContext, index: number): Promise<void> {
+  if (planned.config.exportSbom === 'attachment') {
+    const [chosen, ...left] = attachmentOrder(subject.documents)
+    const result = await writeSbomAttachment(client, target.signatureRepository, subject.digest, chosen!, planned.config.dockerMediaTypes)
+    ctx.pushed.push({...artifact('attachment', planned, target, subject.digest, {...result, appended: true}), predicateType: chosen!.predicateType})
+    if (left.length > 0) {
+      ctx.warnings.push(
+        `${planned.label}: an SBOM attachment holds one document (cosign reads exactly one); attached ${chosen!.path} to ${repositoryName(target.imageRepository)}@${subject.digest}, left out ${left.map((d) => d.path).join(', ')}; use export-sbom = "attestation" to publish all of them`,
+      )
+    }
+
+    return
+  }
+
+  for (const document of subject.documents) {
+    const result = await writeAttestation(client, {
+      imageRepository: target.imageRepository,
+      digest: subject.digest,
+      attestationRepository: target.signatureRepository,
+      predicateType: document.predicateType,
+      predicate: document.content,
+      signer: ctx.signers[index]!,
+      dockerMediaTypes: planned.config.dockerMediaTypes,
+    })
+    ctx.pushed.push({...artifact('attestation', planned, target, subject.digest, result), predicateType: document.predicateType})
+  }
+}
+
+/** CycloneDX first, then SPDX, then Syft; within a format, by path (documented in README). */
+function attachmentOrder(documents: readonly SbomSubject['documents'][number][]) {
+  const rank = {cyclonedx: 0, spdx: 1, syft: 2} as const
+  return [...documents].sort((a, b) => rank[a.format] - rank[b.format] || a.path.localeCompare(b.path))
+}
+
+function artifact(
+  kind: PushedArtifact['kind'],
+  planned: PlannedConfig,
+  target: SigningTarget,
+  digest: string,
+  result: {repository: SigningTarget['signatureRepository']; tag: string; manifestDigest: string; appended: boolean},
+): PushedArtifact {
+  return {
+    kind,
+    config: planned.config.index,
+    subject: `${repositoryName(target.imageRepository)}@${digest}`,
+    repository: repositoryName(result.repository),
+    tag: result.tag,
+    manifestDigest: result.manifestDigest,
+    appended: result.appended,
+  }
+}
+
+/** Runs one write step; a failure is recorded (and shown on the task) but does not stop the others. */
+async function step(ctx: PhaseContext, what: string, run: () => Promise<void>): Promise<void> {
+  try {
+    await run()
+  } catch (error) {
+    ctx.failures.push(`${what}: ${messageOf(error)}`)
+    throw error
+  }
+}
+
+function short(digest: string): string {
+  return digest.slice(0, 19)
+}

@@ -1,0 +1,73 @@
+import {type CosignConfig, type Report, type SigningConfig} from '../config/index.js'
+import {PluginError, isPluginError} from '../errors.js'
+import {type ImageReference, type Repository, parseReference, parseRepositoryName, repositoryName} from '../reference/reference.js'
+
+/**
+ * What the signer phase will do, worked out from report.toml and cosign.toml before any network
+ * access: the tags to check, the repositories that receive signatures, the keys to load.
+ */
+export interface SigningTarget {
+  /** The repository the image was exported to (its name goes into docker-reference). */
+  imageRepository: Repository
+  /** Where `.sig`/`.att`/`.sbom` go: the config's repository, or the image repository. */
+  signatureRepository: Repository
+}
+
+export interface PlannedConfig {
+  config: SigningConfig
+  label: string
+  targets: SigningTarget[]
+}
+
+export interface ReportPlan {
+  digest: string
+  tags: ImageReference[]
+  imageRepositories: Repository[]
+  annotations: Record<string, string>
+  configs: PlannedConfig[]
+}
+
+export function planReport(report: Report, cosign: CosignConfig): ReportPlan {
+  const tags = report.tags.map((tag) => {
+    try {
+      return parseReference(tag)
+    } catch (error) {
+      throw isPluginError(error) ? new PluginError('CONFIG_INVALID', `${report.file}: image.tags: ${error.message}`) : error
+    }
+  })
+  const imageRepositories = distinct(tags.map((t) => t.repository))
+  const configs = cosign.configs.map((config) => {
+    const label = `configs[${config.index}] (${config.key})`
+    refuseUnsupported(cosign.file, config)
+    const override = config.repository ? parseOverride(cosign.file, config) : undefined
+    const targets = imageRepositories.map((imageRepository) => ({imageRepository, signatureRepository: override ?? imageRepository}))
+    return {config, label, targets}
+  })
+  return {digest: report.digest, tags, imageRepositories, annotations: cosign.annotations, configs}
+}
+
+/** Distinct by name, first occurrence kept. */
+export function distinct(repositories: readonly Repository[]): Repository[] {
+  const seen = new Map<string, Repository>()
+  for (const repository of repositories) if (!seen.has(repositoryName(repository))) seen.set(repositoryName(repository), repository)
+  return [...seen.values()]
+}
+
+function parseOverride(file: string, config: SigningConfig): Repository {
+  try {
+    return parseRepositoryName(config.repository!)
+  } catch (error) {
+    throw isPluginError(error) ? new PluginError('CONFIG_INVALID', `${file}: configs[${config.index}].repository: ${error.message}`) : error
+  }
+}
+
+/** Keys of the schema that a later release implements: refuse rather than silently ignore. */
+function refuseUnsupported(file: string, config: SigningConfig): void {
+  const unsupported: string[] = []
+  if (config.format !== 'classic') unsupported.push(`format = "${config.format}" (only "classic" for now)`)
+  if (config.keyless) unsupported.push('keyless = true')
+  if (config.tlogUpload) unsupported.push('tlog-upload = true')
+  if (unsupported.length > 0) {
+    throw new PluginError('CONFIG_INVALID', `${file}: configs[${config.index}]: not supported yet: ${unsupported.join(', ')}`)
+  }
+}

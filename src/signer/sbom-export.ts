@@ -1,0 +1,53 @@
+import {type Repository, repositoryName} from '../reference/reference.js'
+import {type RegistryClient} from '../registry/client.js'
+import {isIndexMediaType} from '../registry/media-types.js'
+import {type FetchedManifest, type ImageIndex, type ImageManifest} from '../registry/types.js'
+import {DEFAULT_SBOM_LIMITS, type SbomDocument, findSbomLayer, readSbomDocuments} from '../sbom/index.js'
+
+/**
+ * The RFC's SBOM step, read side: the SBOM documents of the image as the registry holds it (for
+ * an index, of each platform manifest that has one). An image without an SBOM layer is a
+ * warning, not a failure.
+ */
+export interface SbomSubject {
+  digest: string
+  documents: SbomDocument[]
+}
+
+const MAX_CONFIG_BYTES = 16 * 1024 * 1024
+
+export async function collectSboms(
+  client: RegistryClient,
+  repository: Repository,
+  manifest: FetchedManifest,
+): Promise<{subjects: SbomSubject[]; warnings: string[]}> {
+  const warnings: string[] = []
+  const images = isIndexMediaType(manifest.mediaType)
+    ? await Promise.all((manifest.json as ImageIndex).manifests.map((child) => client.getManifest(repository, child.digest)))
+    : [manifest]
+  const subjects: SbomSubject[] = []
+  for (const image of images) {
+    const where = `${repositoryName(repository)}@${image.digest}`
+    const json = image.json as ImageManifest
+    if (!json.config?.digest) continue
+    const config = JSON.parse((await client.getBlob(repository, json.config.digest, MAX_CONFIG_BYTES)).toString('utf8'))
+    const location = findSbomLayer(json, config)
+    if (!location) {
+      warnings.push(`${where} has no SBOM layer (no "sbom" in the io.buildpacks.lifecycle.metadata label); no SBOM exported`)
+      continue
+    }
+
+    const layer = await client.getBlob(repository, location.descriptor.digest, DEFAULT_SBOM_LIMITS.maxCompressedBytes)
+    const documents = await readSbomDocuments(layer, location.descriptor.mediaType, location.diffId, {}, (note) =>
+      warnings.push(`${where}: SBOM layer entry ${note.path} skipped: ${note.reason}`),
+    )
+    if (documents.length === 0) {
+      warnings.push(`${where}: the SBOM layer holds no layers/sbom/launch documents; no SBOM exported`)
+      continue
+    }
+
+    subjects.push({digest: image.digest, documents})
+  }
+
+  return {subjects, warnings}
+}
