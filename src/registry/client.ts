@@ -13,9 +13,13 @@ import {type Descriptor, type FetchedManifest} from './types.js'
  * descriptors. Every manifest and blob read is checked against its digest before use.
  */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+/** Below this size an upload is cheaper than asking whether the registry has the blob. */
+const SMALL_BLOB_BYTES = 64 * 1024
 
 export class RegistryClient {
   private readonly transports = new Map<string, RegistryTransport>()
+  /** Per registry: whether `POST ?digest=` completes an upload (distribution 2.8: no). */
+  private readonly monolithicUpload = new Map<string, boolean>()
 
   constructor(private readonly options: TransportOptions) {}
 
@@ -109,12 +113,36 @@ export class RegistryClient {
     return response.body
   }
 
-  /** Uploads content unless the repository already has it (POST to open a session, PUT to finish). */
+  /**
+   * Uploads content. Small blobs skip the existence check (uploading them costs no more than
+   * asking), larger ones are uploaded only when missing. One `POST ?digest=` carries the bytes
+   * where the registry supports monolithic upload (201); otherwise it opened a session (202) and
+   * a `PUT` finishes it.
+   */
   async uploadBlob(repository: Repository, content: Buffer, mediaType: string): Promise<Descriptor> {
     const digest = sha256Digest(content)
     const descriptor = {mediaType, digest, size: content.length}
-    if (await this.blobExists(repository, digest)) return descriptor
-    const location = await this.startUpload(repository)
+    const small = content.length <= SMALL_BLOB_BYTES
+    if (!small && (await this.blobExists(repository, digest))) return descriptor
+    // Monolithic POST only for small blobs and only until the registry shows it ignores it.
+    const monolithic = small && this.monolithicUpload.get(repository.registry) !== false
+    const posted = await this.request(repository, {
+      method: 'POST',
+      path: `/v2/${repository.path}/blobs/uploads/${monolithic ? `?digest=${encodeURIComponent(digest)}` : ''}`,
+      scopes: [push(repository)],
+      ...(monolithic ? {headers: {'content-type': 'application/octet-stream'}, body: content} : {}),
+    })
+    if (posted.status === 201) {
+      this.monolithicUpload.set(repository.registry, true)
+      return descriptor
+    }
+
+    if (monolithic && posted.status === 202) this.monolithicUpload.set(repository.registry, false)
+    const location = header(posted, 'location')
+    if (posted.status !== 202 || !location) {
+      throw registryError(repository.registry, `uploading blob ${digest} to ${repositoryName(repository)}`, posted)
+    }
+
     const url = new URL(location, this.transport(repository.registry).origin)
     url.searchParams.set('digest', digest)
     const response = await this.request(repository, {
@@ -158,6 +186,64 @@ export class RegistryClient {
     }
 
     return tags
+  }
+
+  /**
+   * A manifest's digest and ETag without its body, or undefined when it does not exist. Read the
+   * content by that digest: the ETag then names exactly what was read (for putManifestIfMatch).
+   */
+  async headManifest(repository: Repository, reference: string, scope: Scope = pull(repository)): Promise<{digest: string; etag?: string} | undefined> {
+    const response = await this.request(repository, {
+      method: 'HEAD',
+      path: manifestPath(repository, reference),
+      scopes: [scope],
+      headers: {accept: MANIFEST_ACCEPT},
+    })
+    if (response.status === 404) return undefined
+    const digest = header(response, 'docker-content-digest')
+    if (response.status !== 200 || !digest) {
+      throw registryError(repository.registry, `checking manifest ${repositoryName(repository)}${refSuffix(reference)}`, response)
+    }
+
+    const etag = header(response, 'etag')
+    return etag ? {digest, etag} : {digest}
+  }
+
+  /**
+   * PUT guarded by `If-Match`: false when the registry answers 412 (the tag changed since it was
+   * read), so a read-modify-write can start over instead of dropping another writer's change.
+   */
+  async putManifestIfMatch(repository: Repository, reference: string, bytes: Buffer, mediaType: string, etag: string): Promise<boolean> {
+    const response = await this.request(repository, {
+      method: 'PUT',
+      path: manifestPath(repository, reference),
+      scopes: [push(repository)],
+      headers: {'content-type': mediaType, 'if-match': etag},
+      body: bytes,
+      idempotent: true,
+    })
+    if (response.status === 412) return false
+    if (response.status !== 201 && response.status !== 200) {
+      throw registryError(repository.registry, `writing manifest ${repositoryName(repository)}${refSuffix(reference)}`, response)
+    }
+
+    return true
+  }
+
+  /**
+   * One page of the OCI 1.1 referrers list of a digest (or the page a `Link` header named), as the
+   * registry answered it: a registry without the API answers 404 or something that is not an
+   * index, and only the caller knows what that means.
+   */
+  referrersPage(repository: Repository, digest: string, options: {artifactType?: string; next?: string} = {}): Promise<HttpResponse> {
+    const query = options.artifactType ? `?artifactType=${encodeURIComponent(options.artifactType)}` : ''
+    return this.request(repository, {
+      method: 'GET',
+      path: options.next ?? `/v2/${repository.path}/referrers/${digest}${query}`,
+      scopes: [pull(repository)],
+      headers: {accept: 'application/vnd.oci.image.index.v1+json'},
+      maxBodyBytes: MAX_MANIFEST_BYTES,
+    })
   }
 
   private async startUpload(repository: Repository): Promise<string> {

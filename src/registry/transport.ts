@@ -72,17 +72,25 @@ export class RegistryTransport {
     )
   }
 
+  /**
+   * Sends with the credentials the registry's challenge asks for. The challenge is learned from
+   * the first 401 rather than a separate ping, which saves a round trip per registry (and is
+   * free on registries without auth).
+   */
   async request(request: RegistryRequest): Promise<HttpResponse> {
-    await this.ping()
     let response = await this.authorizedSend(request)
-    if (response.status === 401 && this.challenge?.scheme === 'bearer') {
-      // Token expired or lacked a scope: the new challenge says which; fetch a fresh token once.
-      const fresh = parseChallenge(header(response, 'www-authenticate'))
-      if (fresh?.scheme === 'bearer') this.challenge = fresh
-      this.tokens.delete(this.tokenKey(request.scopes))
-      response = await this.authorizedSend(request)
+    if (response.status !== 401) {
+      if (this.challenge === undefined && response.status < 500) this.challenge = null
+      return response
     }
 
+    const fresh = parseChallenge(header(response, 'www-authenticate'))
+    const known = this.challenge
+    if (!fresh || (known?.scheme === 'basic' && fresh.scheme === 'basic')) return response
+    // First challenge, or a bearer token that expired or lacked a scope: fetch a fresh one once.
+    this.challenge = fresh
+    this.tokens.delete(this.tokenKey(request.scopes))
+    response = await this.authorizedSend(request)
     return response
   }
 

@@ -26,7 +26,8 @@ export async function checkTag(client: RegistryClient, plan: ReportPlan, index: 
       throw new PluginError('DIGEST_MISMATCH', `tag ${referenceName(tag)} points at ${manifest.digest}, but the report says ${plan.digest}`)
     }
 
-    if (!state.manifest) state.manifest = await client.getManifest(tag.repository, plan.digest)
+    // Its bytes hash to the report's digest: it is the image manifest, no need to fetch it again.
+    state.manifest ??= manifest
   })
 }
 

@@ -161,7 +161,7 @@ describe('registry client on hostile or unusual servers', () => {
     const storagePort = await listen(storage)
     const registryServer = createServer((req, res) => {
       seen.push({host: 'registry', authorization: req.headers.authorization})
-      if (req.url === '/v2/') return res.writeHead(401, {'www-authenticate': 'Basic realm="x"'}).end()
+      if (!req.headers.authorization) return res.writeHead(401, {'www-authenticate': 'Basic realm="x"'}).end()
       const target = req.url?.includes(digest) ? 'good' : 'bad'
       res.writeHead(307, {location: `http://localhost:${storagePort}/${target}`}).end()
     })

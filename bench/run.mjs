@@ -1,0 +1,187 @@
+// npm run bench: our CLI against Debian's cosign 2.5 on one loopback registry, in the same run,
+// alternating the two tools (a warm-up pair first, then PAIRS pairs). Prints medians, min–max and
+// ratios, counts HTTP requests through a proxy, and writes bench/results.json and the README table.
+//   node bench/run.mjs [--quick] [--no-write]
+// --quick: tiny N, one pair, nothing written (the CI check that this script still runs).
+import {randomBytes} from 'node:crypto'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {cpus, tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {pushImage, testClient} from '../.cache/test-build/test/helpers/images.js'
+import {cliBin, cosignBin, repoRoot} from '../.cache/test-build/test/helpers/paths.js'
+import {startRegistry} from '../.cache/test-build/test/helpers/registry.js'
+import {buildTar} from '../.cache/test-build/test/fixtures/tar.js'
+import {mapLimit} from '../.cache/test-build/src/util/map-limit.js'
+import {measure, stats} from './measure.mjs'
+import {startCountingProxy} from './proxy.mjs'
+
+const quick = process.argv.includes('--quick')
+const write = !quick && !process.argv.includes('--no-write')
+const PAIRS = quick ? 1 : 5
+const SIZES = quick ? {one: 1, batch: 2, big: 3, huge: 4, sbomMiB: 1} : {one: 1, batch: 20, big: 100, huge: 500, sbomMiB: 50}
+const PASSWORD = 'bench-password'
+const env = {COSIGN_PASSWORD: PASSWORD, TUF_ROOT: '/nonexistent-tuf', CI: '1', NO_COLOR: '1'}
+
+const work = mkdtempSync(join(tmpdir(), 'bench-'))
+const registry = await startRegistry()
+const proxy = await startCountingProxy(registry.host)
+const client = testClient()
+let imageCounter = 0
+
+async function freshImages(n) {
+  const names = Array.from({length: n}, () => `bench/img${imageCounter++}`)
+  await mapLimit(names, 16, (name) => pushImage(client, `${registry.host}/${name}:v1`, {layers: [randomBytes(64)]}))
+  return names.map((name) => `${proxy.host}/${name}:v1`)
+}
+
+const ours = (args) => measure(process.execPath, [cliBin, ...args], env)
+const cosign = (args) => measure(cosignBin, args, env)
+const key = join(work, 'bench.key')
+
+async function setup() {
+  const generated = await measure(process.execPath, [cliBin, 'generate-key-pair', '--output-key-prefix', join(work, 'bench')], env)
+  void generated
+}
+
+/** Alternates the two tools: a warm-up pair, then PAIRS measured pairs; each run on fresh images. */
+async function compare(name, count, runOurs, runCosign) {
+  const results = {ours: [], cosign: [], oursRequests: [], cosignRequests: []}
+  for (let pair = 0; pair <= PAIRS; pair++) {
+    for (const tool of pair % 2 ? ['cosign', 'ours'] : ['ours', 'cosign']) {
+      const images = await freshImages(count)
+      proxy.reset()
+      const {ms} = tool === 'ours' ? await runOurs(images) : await runCosign(images)
+      if (pair === 0) continue // warm-up
+      results[tool].push(ms)
+      results[`${tool}Requests`].push(proxy.count / count)
+    }
+  }
+
+  const o = stats(results.ours)
+  const c = stats(results.cosign)
+  const row = {
+    figure: name,
+    images: count,
+    ours: o,
+    cosign: c,
+    ratio: o.median / c.median,
+    requestsPerSignature: {ours: stats(results.oursRequests).median, cosign: stats(results.cosignRequests).median},
+  }
+  console.error(`${name}: ours ${fmt(o)} ms, cosign ${fmt(c)} ms, ratio ${row.ratio.toFixed(2)}, requests/signature ours ${row.requestsPerSignature.ours.toFixed(1)} cosign ${row.requestsPerSignature.cosign.toFixed(1)}`)
+  return row
+}
+
+const signOurs = (images) => ours(['sign', ...images, '--key', key, '--quiet'])
+const signCosign = (images) => cosign(['sign', '--key', key, '--tlog-upload=false', '-y', ...images])
+
+async function helpFigure() {
+  const results = {ours: [], node: []}
+  for (let pair = 0; pair <= PAIRS; pair++) {
+    const a = await ours(['--help'])
+    const b = await measure(process.execPath, ['-e', ''])
+    if (pair === 0) continue
+    results.ours.push(a.ms)
+    results.node.push(b.ms)
+  }
+
+  const o = stats(results.ours)
+  const n = stats(results.node)
+  console.error(`--help: ours ${fmt(o)} ms, bare node ${fmt(n)} ms, ratio ${(o.median / n.median).toFixed(2)}`)
+  return {figure: '--help vs bare node -e ""', ours: o, node: n, ratio: o.median / n.median}
+}
+
+async function memoryFigure() {
+  const peaks = {}
+  for (const count of [SIZES.batch, SIZES.huge]) {
+    const images = await freshImages(count)
+    const {rssKiB, ms} = await signOurs(images)
+    peaks[count] = {rssMiB: rssKiB / 1024, ms}
+  }
+
+  const growth = peaks[SIZES.huge].rssMiB - peaks[SIZES.batch].rssMiB
+  console.error(`memory: peak RSS ${peaks[SIZES.batch].rssMiB.toFixed(0)} MiB at ${SIZES.batch} images, ${peaks[SIZES.huge].rssMiB.toFixed(0)} MiB at ${SIZES.huge}: +${growth.toFixed(1)} MiB`)
+  return {figure: `peak RSS ${SIZES.batch} → ${SIZES.huge} images`, peaks, growthMiB: growth}
+}
+
+async function sbomFigure() {
+  const mib = SIZES.sbomMiB
+  const document = cyclonedxOfSize(mib * 1024 * 1024)
+  const sbomTar = buildTar([{path: 'layers/sbom/launch/bench_bp/sbom.cdx.json', content: document}])
+  const diffId = (await import('../.cache/test-build/src/registry/digest.js')).sha256Digest(sbomTar)
+  const labels = {'io.buildpacks.lifecycle.metadata': JSON.stringify({sbom: {sha: diffId}})}
+  const tag = `${registry.host}/bench/sbom:v1`
+  const image = await pushImage(client, tag, {layers: [randomBytes(64), sbomTar], labels})
+  const report = join(work, 'sbom-report.toml')
+  writeFileSync(report, `[image]\n  tags = ["${proxy.host}/bench/sbom:v1"]\n  digest = "${image.digest}"\n`)
+  writeFileSync(join(work, 'bench.password'), PASSWORD)
+  const config = join(work, 'sbom-cosign.toml')
+  writeFileSync(config, `[[configs]]\nkey = "bench.key"\npassword = "bench.password"\nexport-sbom = "attestation"\n`)
+  const idle = await ours(['--version'])
+  const run = await ours(['sign', '--report', report, '--cosign-config', config, '--quiet'])
+  const aboveIdleMiB = (run.rssKiB - idle.rssKiB) / 1024
+  console.error(`SBOM ${mib} MiB attestation: peak RSS ${(run.rssKiB / 1024).toFixed(0)} MiB, idle ${(idle.rssKiB / 1024).toFixed(0)} MiB, above idle ${aboveIdleMiB.toFixed(0)} MiB = ${(aboveIdleMiB / mib).toFixed(2)}× the SBOM, ${run.ms.toFixed(0)} ms`)
+  return {figure: `attestation of a ${mib} MiB SBOM`, sbomMiB: mib, peakMiB: run.rssKiB / 1024, idleMiB: idle.rssKiB / 1024, aboveIdleMiB, times: aboveIdleMiB / mib, ms: run.ms}
+}
+
+/** A valid CycloneDX JSON document of about `bytes` bytes. */
+function cyclonedxOfSize(bytes) {
+  const parts = []
+  let size = 0
+  for (let i = 0; size < bytes; i++) {
+    const component = `{"type":"library","name":"package-${i}","version":"1.${i % 100}.${i % 7}","purl":"pkg:npm/package-${i}@1.${i % 100}.${i % 7}"}`
+    parts.push(component)
+    size += component.length + 1
+  }
+
+  return `{"bomFormat":"CycloneDX","specVersion":"1.4","version":1,"components":[${parts.join(',')}]}`
+}
+
+function fmt(s) {
+  return `${s.median.toFixed(0)} (${s.min.toFixed(0)}–${s.max.toFixed(0)})`
+}
+
+try {
+  await setup()
+  const one = await compare(`sign ${SIZES.one} image`, SIZES.one, signOurs, signCosign)
+  const batch = await compare(`sign ${SIZES.batch} images in one call`, SIZES.batch, signOurs, signCosign)
+  const big = await compare(`sign ${SIZES.big} images in one call`, SIZES.big, signOurs, signCosign)
+  const help = await helpFigure()
+  const memory = await memoryFigure()
+  const sbom = await sbomFigure()
+  const results = {date: new Date().toISOString().slice(0, 10), cores: cpus().length, node: process.version, pairs: PAIRS, one, batch, big, help, memory, sbom}
+  const table = renderTable(results)
+  console.log(table)
+  if (write) {
+    writeFileSync(join(repoRoot, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n')
+    const readmePath = join(repoRoot, 'README.md')
+    const readme = readFileSync(readmePath, 'utf8')
+    const start = '<!-- bench:start -->'
+    const end = '<!-- bench:end -->'
+    if (readme.includes(start)) {
+      writeFileSync(readmePath, readme.slice(0, readme.indexOf(start) + start.length) + '\n' + table + '\n' + readme.slice(readme.indexOf(end)))
+    }
+  }
+} finally {
+  await proxy.stop()
+  await registry.stop()
+}
+
+function renderTable(r) {
+  const row = (name, target, ours, theirs, ratio, ok) => `| ${name} | ${target} | ${ours} | ${theirs} | ${ratio} | ${ok ? 'met' : '**not met**'} |`
+  const ms = (s) => `${s.median.toFixed(0)} ms (${s.min.toFixed(0)}–${s.max.toFixed(0)})`
+  return [
+    `Measured ${r.date} on this project's machine (${r.cores} cores, Node ${r.node}), Debian's cosign 2.5 with \`--tlog-upload=false\`, loopback distribution 2.8 behind a counting proxy; medians of ${r.pairs} alternating pairs after a warm-up pair, fresh images every run, encrypted cosign key (scrypt N=65536).`,
+    '',
+    '| figure | target | ours | cosign | ratio | |',
+    '|---|---|---|---|---|---|',
+    row(`sign ${r.one.images} image, whole process`, '≤ 1.5×', ms(r.one.ours), ms(r.one.cosign), `${r.one.ratio.toFixed(2)}×`, r.one.ratio <= 1.5),
+    row(`sign ${r.batch.images} images in one call`, '≤ 0.6×', ms(r.batch.ours), ms(r.batch.cosign), `${r.batch.ratio.toFixed(2)}×`, r.batch.ratio <= 0.6),
+    row(`sign ${r.big.images} images in one call`, '≤ 0.4×', ms(r.big.ours), ms(r.big.cosign), `${r.big.ratio.toFixed(2)}×`, r.big.ratio <= 0.4),
+    row(`peak RSS, ${Object.keys(r.memory.peaks)[0]} → ${Object.keys(r.memory.peaks)[1]} images`, '< +50 MiB', `${Object.values(r.memory.peaks).map((p) => `${p.rssMiB.toFixed(0)} MiB`).join(' → ')} (+${r.memory.growthMiB.toFixed(1)})`, '—', '—', r.memory.growthMiB < 50),
+    row('HTTP requests per signature (1 fresh image)', '≤ 7', r.one.requestsPerSignature.ours.toFixed(1), r.one.requestsPerSignature.cosign.toFixed(1), '—', r.one.requestsPerSignature.ours <= 7),
+    row(`HTTP requests per signature (${r.batch.images} images)`, '≤ 7', r.batch.requestsPerSignature.ours.toFixed(1), r.batch.requestsPerSignature.cosign.toFixed(1), '—', r.batch.requestsPerSignature.ours <= 7),
+    row('`--help` vs bare `node -e ""`', '≤ 2.5×', ms(r.help.ours), `${ms(r.help.node)} (node)`, `${r.help.ratio.toFixed(2)}×`, r.help.ratio <= 2.5),
+    row(`attestation of a ${r.sbom.sbomMiB} MiB SBOM, peak RSS above idle`, '≤ 5× SBOM', `${r.sbom.aboveIdleMiB.toFixed(0)} MiB (${r.sbom.times.toFixed(2)}×)`, '—', '—', r.sbom.times <= 5),
+  ].join('\n')
+}
