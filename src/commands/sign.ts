@@ -3,8 +3,6 @@ import {Args, Flags} from '@oclif/core'
 import {parseAnnotationFlags} from '../cli/annotations.js'
 import {annotationFlag, registryFlags} from '../cli/flags.js'
 import {createRegistryClient} from '../cli/registry-context.js'
-import {describeResult, runSignerPhase} from '../cli/signer-phase.js'
-import {readReport} from '../config/index.js'
 import {PluginError} from '../errors.js'
 import {loadSigner, passwordSource} from '../keys/index.js'
 import {parseReference, parseRepositoryName} from '../reference/reference.js'
@@ -55,6 +53,8 @@ Signatures are cosign's classic format (the sha256-<hex>.sig tag); a signature t
     const images = argv as string[]
     if (flags.report) {
       if (images.length > 0) throw new PluginError('USAGE', 'name images either as arguments or with --report, not both')
+      // Loaded on demand: direct mode should not pay for TOML, listr2 and the SBOM reader at start-up.
+      const [{readReport}, {describeResult, runSignerPhase}] = await Promise.all([import('../config/index.js'), import('../cli/signer-phase.js')])
       const report = await readReport(flags.report)
       const result = await runSignerPhase(this.config, {
         report,
@@ -75,9 +75,16 @@ Signatures are cosign's classic format (the sha256-<hex>.sig tag); a signature t
     const references = images.map((image) => parseReference(image))
     const annotations = parseAnnotationFlags(flags.annotations)
     const repository = flags.repository ? parseRepositoryName(flags.repository) : undefined
-    const signer = await loadSigner(flags.key, passwordSource({passwordFile: flags['password-file']}))
     const client = createRegistryClient(this.config, {insecureRegistries: flags['insecure-registry']})
-    const resolved = await resolveImages(client, references, flags.concurrency)
+    // The key's scrypt (~0.2 s) runs on the thread pool while the images resolve; a key problem
+    // is reported first, and nothing is written until both are done.
+    const signing = loadSigner(flags.key, passwordSource({passwordFile: flags['password-file']}))
+    const resolving = resolveImages(client, references, flags.concurrency)
+    const [keyResult, imagesResult] = await Promise.allSettled([signing, resolving])
+    if (keyResult.status === 'rejected') throw keyResult.reason
+    if (imagesResult.status === 'rejected') throw imagesResult.reason
+    const signer = keyResult.value
+    const resolved = imagesResult.value
     const signed = await signImages(client, resolved, {
       signer,
       annotations,
