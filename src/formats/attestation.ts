@@ -4,8 +4,8 @@ import {type RegistryClient} from '../registry/client.js'
 import {sha256Digest} from '../registry/digest.js'
 import {type Descriptor} from '../registry/types.js'
 import {type AppendResult, appendLayer} from './append-layer.js'
-import {DSSE_MEDIA_TYPE, IN_TOTO_PAYLOAD_TYPE, parseEnvelope, signEnvelope, verifiedPayload} from './dsse.js'
-import {compactJson} from './json-compact.js'
+import {DSSE_MEDIA_TYPE, IN_TOTO_PAYLOAD_TYPE, envelopeBytes, paeHeader, parseEnvelope, verifiedPayload} from './dsse.js'
+import {compactInto, compactedLength} from './json-compact.js'
 import {SIGNATURE_ANNOTATION} from './simple-signing.js'
 import {cosignTag} from './tags.js'
 
@@ -23,14 +23,29 @@ export interface AttestationRequest {
 
 /** cosign's statement, in cosign's key order; v0.1 as cosign 2.x writes for SBOM predicates. */
 export function inTotoStatement(subjectName: string, digest: string, predicateType: string, predicate: Buffer): Buffer {
+  return signedStatement(subjectName, digest, predicateType, predicate).statement
+}
+
+/**
+ * The statement written directly behind its DSSE PAE header in one buffer: the SBOM is copied
+ * once (compacted), and the PAE to sign and the statement to embed share those bytes.
+ */
+function signedStatement(subjectName: string, digest: string, predicateType: string, predicate: Buffer): {pae: Buffer; statement: Buffer} {
   const subject = JSON.stringify([{name: subjectName, digest: {sha256: digest.replace(/^sha256:/, '')}}])
-  const head = `{"_type":"https://in-toto.io/Statement/v0.1","predicateType":${JSON.stringify(predicateType)},"subject":${subject},"predicate":`
-  return Buffer.from(`${head}${compactJson(predicate.toString('utf8'))}}`)
+  const head = Buffer.from(`{"_type":"https://in-toto.io/Statement/v0.1","predicateType":${JSON.stringify(predicateType)},"subject":${subject},"predicate":`)
+  const length = head.length + compactedLength(predicate) + 1
+  const header = paeHeader(IN_TOTO_PAYLOAD_TYPE, length)
+  const pae = Buffer.allocUnsafe(header.length + length)
+  header.copy(pae, 0)
+  head.copy(pae, header.length)
+  const end = compactInto(predicate, pae, header.length + head.length)
+  pae[end] = 0x7d // closing brace of the statement
+  return {pae, statement: pae.subarray(header.length)}
 }
 
 export async function writeAttestation(client: RegistryClient, request: AttestationRequest): Promise<AppendResult> {
-  const statement = inTotoStatement(repositoryName(request.imageRepository), request.digest, request.predicateType, request.predicate)
-  const envelope = await signEnvelope(request.signer, IN_TOTO_PAYLOAD_TYPE, statement)
+  const {pae, statement} = signedStatement(repositoryName(request.imageRepository), request.digest, request.predicateType, request.predicate)
+  const envelope = envelopeBytes(IN_TOTO_PAYLOAD_TYPE, statement, await request.signer.sign(pae))
   const verifier = verifierFromPem(request.signer.publicKeyPem, 'the signing key')
   const layer: Descriptor = {
     mediaType: DSSE_MEDIA_TYPE,

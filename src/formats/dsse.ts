@@ -10,20 +10,37 @@ export interface DsseEnvelope {
   signatures: {keyid: string; sig: string}[]
 }
 
-/** `DSSEv1 SP len(type) SP type SP len(body) SP body`, lengths in bytes. */
+/** The PAE's prefix: `DSSEv1 SP len(type) SP type SP len(body) SP`, lengths in bytes. */
+export function paeHeader(payloadType: string, payloadLength: number): Buffer {
+  return Buffer.from(`DSSEv1 ${Buffer.byteLength(payloadType)} ${payloadType} ${payloadLength} `)
+}
+
 export function pae(payloadType: string, payload: Buffer): Buffer {
-  const type = Buffer.from(payloadType)
-  return Buffer.concat([Buffer.from(`DSSEv1 ${type.length} `), type, Buffer.from(` ${payload.length} `), payload])
+  return Buffer.concat([paeHeader(payloadType, payload.length), payload])
 }
 
 export async function signEnvelope(signer: Signer, payloadType: string, payload: Buffer): Promise<Buffer> {
-  const signature = await signer.sign(pae(payloadType, payload))
-  const envelope: DsseEnvelope = {
-    payloadType,
-    payload: payload.toString('base64'),
-    signatures: [{keyid: '', sig: signature.toString('base64')}],
+  return envelopeBytes(payloadType, payload, await signer.sign(pae(payloadType, payload)))
+}
+
+/**
+ * The envelope JSON as bytes, in cosign's field order. The payload is base64-encoded in chunks
+ * straight into the result, so a large attestation never exists as one giant string.
+ */
+export function envelopeBytes(payloadType: string, payload: Buffer, signature: Buffer): Buffer {
+  const head = Buffer.from(`{"payloadType":${JSON.stringify(payloadType)},"payload":"`)
+  const tail = Buffer.from(`","signatures":[{"keyid":"","sig":"${signature.toString('base64')}"}]}`)
+  const encodedLength = Math.ceil(payload.length / 3) * 4
+  const out = Buffer.allocUnsafe(head.length + encodedLength + tail.length)
+  head.copy(out, 0)
+  let at = head.length
+  const chunk = 3 * 1024 * 1024 // a multiple of 3: chunks encode without padding but the last
+  for (let start = 0; start < payload.length; start += chunk) {
+    at += out.write(payload.subarray(start, start + chunk).toString('base64'), at, 'latin1')
   }
-  return Buffer.from(JSON.stringify(envelope))
+
+  tail.copy(out, at)
+  return out
 }
 
 export function parseEnvelope(bytes: Buffer): DsseEnvelope | undefined {

@@ -1,27 +1,46 @@
 /**
- * Go's json.Compact: drops insignificant whitespace and keeps everything else byte for byte (key
- * order, number spelling, escapes), so an SBOM embedded as a predicate is the document itself.
- * The input must already be valid JSON.
+ * Go's json.Compact over bytes: drops insignificant whitespace and keeps everything else byte for
+ * byte (key order, number spelling, escapes), so an SBOM embedded as a predicate is the document
+ * itself. Works on UTF-8 bytes directly — multi-byte sequences never contain `"` or `\` — so a
+ * large SBOM is never turned into a string. The input must already be valid JSON.
  */
-export function compactJson(text: string): string {
-  let out = ''
+const QUOTE = 0x22
+const BACKSLASH = 0x5c
+const isSpace = (byte: number) => byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09
+
+/** Length of the compacted form, without allocating it. */
+export function compactedLength(source: Buffer): number {
+  let length = 0
+  scan(source, () => length++)
+  return length
+}
+
+/** Writes the compacted form into `target` at `offset`; returns the offset after it. */
+export function compactInto(source: Buffer, target: Buffer, offset: number): number {
+  let at = offset
+  scan(source, (byte) => (target[at++] = byte))
+  return at
+}
+
+export function compactJson(source: Buffer): Buffer {
+  const target = Buffer.allocUnsafe(compactedLength(source))
+  compactInto(source, target, 0)
+  return target
+}
+
+function scan(source: Buffer, emit: (byte: number) => void): void {
   let inString = false
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i]!
+  for (let i = 0; i < source.length; i++) {
+    const byte = source[i]!
     if (inString) {
-      out += char
-      if (char === '\\') {
-        out += text[++i] ?? ''
-      } else if (char === '"') {
-        inString = false
-      }
-    } else if (char === '"') {
+      emit(byte)
+      if (byte === BACKSLASH && i + 1 < source.length) emit(source[++i]!)
+      else if (byte === QUOTE) inString = false
+    } else if (byte === QUOTE) {
       inString = true
-      out += char
-    } else if (char !== ' ' && char !== '\n' && char !== '\r' && char !== '\t') {
-      out += char
+      emit(byte)
+    } else if (!isSpace(byte)) {
+      emit(byte)
     }
   }
-
-  return out
 }
