@@ -2,6 +2,7 @@ import {PluginError} from '../errors.js'
 import {type Repository, repositoryName} from '../reference/reference.js'
 import {type RegistryClient} from '../registry/client.js'
 import {isIndexMediaType} from '../registry/media-types.js'
+import {RegistryResponseError} from '../registry/registry-error.js'
 import {push} from '../registry/scope.js'
 import {type Descriptor, type ImageManifest} from '../registry/types.js'
 import {KeyedLock} from '../util/keyed-lock.js'
@@ -13,6 +14,7 @@ import {buildSignatureImage} from './signature-image.js'
  */
 export const MAX_SIGNATURE_LAYERS = 1000
 const MAX_DUPLICATE_CHECK_BYTES = 64 * 1024 * 1024
+const MAX_WRITE_ATTEMPTS = 8
 
 export interface NewLayer {
   content: Buffer
@@ -55,30 +57,95 @@ async function appendUnlocked(
   layer: NewLayer,
   options: AppendOptions,
 ): Promise<AppendResult> {
-  const existing = await client.findManifest(repository, tag, push(repository))
   const where = `${repositoryName(repository)}:${tag}`
-  let layers: Descriptor[] = []
-  if (existing) {
-    if (isIndexMediaType(existing.mediaType) || !Array.isArray((existing.json as ImageManifest).layers)) {
-      throw new PluginError('REGISTRY_ERROR', `${where} is not an image manifest; cosign tags must hold one (remove or retag it)`)
+  // Every entry seen at any read: a writer that raced us may have dropped some, and we put them
+  // back, so concurrent signers converge on the union instead of losing each other's entries.
+  const seen = new Map<string, Descriptor>()
+  let wrote = false
+  let uploaded = false
+  for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+    const readAt = Date.now()
+    const current = await readLayers(client, repository, tag, where)
+    for (const entry of current.layers) if (!seen.has(identity(entry))) seen.set(identity(entry), entry)
+    const present = new Set(current.layers.map(identity))
+    const missing = [...seen.values()].filter((entry) => !present.has(identity(entry)))
+    const ours = await findEquivalent(client, repository, current.layers, layer, options)
+    if (ours && missing.length === 0) return {repository, tag, manifestDigest: current.digest!, appended: wrote}
+    const layers = [...current.layers, ...missing, ...(ours ? [] : [layer.descriptor])]
+    if (layers.length > MAX_SIGNATURE_LAYERS) {
+      throw new PluginError('REGISTRY_ERROR', `${where} would hold ${layers.length} layers; verifiers refuse more than ${MAX_SIGNATURE_LAYERS}`)
     }
 
-    layers = (existing.json as ImageManifest).layers
-    if (layers.length >= MAX_SIGNATURE_LAYERS) {
-      throw new PluginError('REGISTRY_ERROR', `${where} already holds ${layers.length} layers; verifiers refuse more than ${MAX_SIGNATURE_LAYERS}`)
+    const image = buildSignatureImage(layers, options.dockerMediaTypes)
+    try {
+      if (!uploaded) await client.uploadBlob(repository, layer.content, layer.descriptor.mediaType)
+      uploaded = true
+      await client.uploadBlob(repository, image.config, image.configDescriptor.mediaType)
+      await client.putManifest(repository, tag, image.manifest, image.manifestMediaType)
+      wrote = true
+    } catch (error) {
+      // distribution rewrites a blob's link file in place when the same blob is uploaded twice at
+      // once, and a concurrent manifest PUT can then see it as unknown: a transient, retried.
+      if (!isTransientBlobRace(error) || attempt === MAX_WRITE_ATTEMPTS) throw error
     }
 
-    for (const candidate of layers) {
-      const content = () => client.getBlob(repository, candidate.digest, MAX_DUPLICATE_CHECK_BYTES)
-      if (candidate.mediaType === layer.descriptor.mediaType && (await options.isDuplicate(candidate, content))) {
-        return {repository, tag, manifestDigest: existing.digest, appended: false}
-      }
-    }
+    // A writer that read before our PUT finishes within about the time our own read-to-write
+    // took (same registry, same load); wait that out with margin, then read back (next
+    // iteration) to confirm our entry — and everyone we saw — is still there.
+    await sleep(readBackDelay(Date.now() - readAt, attempt))
   }
 
-  await client.uploadBlob(repository, layer.content, layer.descriptor.mediaType)
-  const image = buildSignatureImage([...layers, layer.descriptor], options.dockerMediaTypes)
-  await client.uploadBlob(repository, image.config, image.configDescriptor.mediaType)
-  const written = await client.putManifest(repository, tag, image.manifest, image.manifestMediaType)
-  return {repository, tag, manifestDigest: written.digest, appended: true}
+  throw new PluginError('REGISTRY_ERROR', `${where}: other writers kept replacing it; gave up after ${MAX_WRITE_ATTEMPTS} attempts — run again (nothing already there was removed)`)
+}
+
+async function readLayers(client: RegistryClient, repository: Repository, tag: string, where: string): Promise<{digest?: string; layers: Descriptor[]}> {
+  const existing = await client.findManifest(repository, tag, push(repository))
+  if (!existing) return {layers: []}
+  const layers = (existing.json as ImageManifest).layers
+  if (isIndexMediaType(existing.mediaType) || !Array.isArray(layers)) {
+    throw new PluginError('REGISTRY_ERROR', `${where} is not an image manifest; cosign tags must hold one (remove or retag it)`)
+  }
+
+  if (layers.length > MAX_SIGNATURE_LAYERS) {
+    throw new PluginError('REGISTRY_ERROR', `${where} already holds ${layers.length} layers; verifiers refuse more than ${MAX_SIGNATURE_LAYERS}`)
+  }
+
+  return {digest: existing.digest, layers}
+}
+
+async function findEquivalent(client: RegistryClient, repository: Repository, layers: Descriptor[], layer: NewLayer, options: AppendOptions): Promise<Descriptor | undefined> {
+  // Our own entry from an earlier attempt is recognised by identity, without fetching anything.
+  const own = identity(layer.descriptor)
+  const exact = layers.find((candidate) => identity(candidate) === own)
+  if (exact) return exact
+  for (const candidate of layers) {
+    if (candidate.mediaType !== layer.descriptor.mediaType) continue
+    const content = () => client.getBlob(repository, candidate.digest, MAX_DUPLICATE_CHECK_BYTES)
+    if (await options.isDuplicate(candidate, content)) return candidate
+  }
+
+  return undefined
+}
+
+function isTransientBlobRace(error: unknown): boolean {
+  return (
+    error instanceof RegistryResponseError &&
+    error.status === 400 &&
+    error.registryCodes.some((code) => code === 'MANIFEST_BLOB_UNKNOWN' || code === 'DIGEST_INVALID' || code === 'BLOB_UNKNOWN')
+  )
+}
+
+/** A layer entry is the same entry when digest, media type and annotations are. */
+function identity(descriptor: Descriptor): string {
+  const annotations = Object.entries(descriptor.annotations ?? {}).sort(([a], [b]) => a.localeCompare(b))
+  return JSON.stringify([descriptor.digest, descriptor.mediaType, annotations])
+}
+
+function readBackDelay(windowMs: number, attempt: number): number {
+  const base = Math.max(30, 2 * windowMs) * attempt
+  return Math.min(base + Math.random() * base, 5000)
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
 }

@@ -5,7 +5,19 @@ import {type HttpResponse} from './http.js'
  * Turns a registry's non-success answer into one user sentence that keeps the registry's own
  * diagnostic code (MANIFEST_UNKNOWN, DENIED, …), like go-containerregistry does.
  */
-export function registryError(registry: string, what: string, response: HttpResponse, hint?: string): PluginError {
+/** A registry's refusal, keeping its HTTP status and diagnostic codes for callers that retry. */
+export class RegistryResponseError extends PluginError {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    readonly status: number,
+    readonly registryCodes: string[],
+  ) {
+    super(code, message)
+  }
+}
+
+export function registryError(registry: string, what: string, response: HttpResponse, hint?: string): RegistryResponseError {
   const diagnostics = diagnosticsOf(response)
   const codeText = diagnostics ? ` (${diagnostics})` : ''
   const suffix = hint ? `; ${hint}` : ''
@@ -19,7 +31,16 @@ export function registryError(registry: string, what: string, response: HttpResp
     REGISTRY_NOT_FOUND: `${what} not found on ${registry}${codeText}${suffix}`,
     REGISTRY_ERROR: `registry ${registry} failed ${what}: ${status}${codeText}${suffix}`,
   }
-  return new PluginError(code, messages[code] ?? messages.REGISTRY_ERROR!)
+  return new RegistryResponseError(code, messages[code] ?? messages.REGISTRY_ERROR!, response.status, registryCodesOf(response))
+}
+
+function registryCodesOf(response: HttpResponse): string[] {
+  try {
+    const body = JSON.parse(response.body.toString('utf8')) as {errors?: {code?: unknown}[]}
+    return (body.errors ?? []).flatMap((e) => (typeof e.code === 'string' ? [e.code] : []))
+  } catch {
+    return []
+  }
 }
 
 function errorCodeFor(status: number): ErrorCode {

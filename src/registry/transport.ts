@@ -78,6 +78,8 @@ export class RegistryTransport {
    * free on registries without auth).
    */
   async request(request: RegistryRequest): Promise<HttpResponse> {
+    // What this request was sent with: a concurrent request may learn the challenge meanwhile.
+    const sentWith = this.challenge
     let response = await this.authorizedSend(request)
     if (response.status !== 401) {
       if (this.challenge === undefined && response.status < 500) this.challenge = null
@@ -85,8 +87,7 @@ export class RegistryTransport {
     }
 
     const fresh = parseChallenge(header(response, 'www-authenticate'))
-    const known = this.challenge
-    if (!fresh || (known?.scheme === 'basic' && fresh.scheme === 'basic')) return response
+    if (!fresh || (sentWith?.scheme === 'basic' && fresh.scheme === 'basic')) return response
     // First challenge, or a bearer token that expired or lacked a scope: fetch a fresh one once.
     this.challenge = fresh
     this.tokens.delete(this.tokenKey(request.scopes))

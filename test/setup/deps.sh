@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the test suite runs for real: Debian's docker-registry (distribution 2.8) and
-# htpasswd, and Debian trixie's cosign 2.5 unpacked under .cache/cosign (the system's apt sources
+# htpasswd, tmux (the terminal-rendering test), GNU time (the benchmark), and Debian trixie's cosign 2.5 unpacked under .cache/cosign (the system's apt sources
 # are left untouched). Idempotent: a second run only checks.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -10,6 +10,8 @@ mkdir -p "$cache"
 need=()
 command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v htpasswd >/dev/null || need+=(apache2-utils)
+command -v tmux >/dev/null || need+=(tmux)
+[ -x /usr/bin/time ] || need+=(time)
 if [ ${#need[@]} -gt 0 ]; then
   sudo_cmd=""
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
