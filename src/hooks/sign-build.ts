@@ -1,0 +1,46 @@
+import {type Config, ux} from '@oclif/core'
+
+import {describeResult, runSignerPhase} from '../cli/signer-phase.js'
+import {readCosignConfig} from '../config/index.js'
+import {PluginError} from '../errors.js'
+import {loadSigner, passwordSource} from '../keys/index.js'
+import {planReport} from '../signer/report-plan.js'
+import {type SignOptions} from './build-flags.js'
+import {reportFromBuild} from './host-report.js'
+
+/** Steps run at once, as `sign`'s --concurrency default. */
+const CONCURRENCY = 8
+
+/**
+ * The work behind `build --sign`, kept out of the hook files: hooks are imported for every
+ * command the host runs, this module (the whole signer) only when --sign is given.
+ */
+
+/** Before the build: cosign.toml strictly, the settings this release can do, every key with its password. */
+export async function checkBeforeBuild(options: SignOptions): Promise<void> {
+  if (!options.sign) throw new PluginError('USAGE', '--cosign-config is used with --sign: add --sign, or drop --cosign-config')
+  if (!options.cosignConfig) throw new PluginError('USAGE', '--sign needs --cosign-config FILE (cosign.toml: the keys to sign with)')
+  const cosign = await readCosignConfig(options.cosignConfig)
+  // A plan without images checks each config on its own: unsupported settings, repository overrides.
+  planReport({tags: [], digest: '', file: options.cosignConfig}, cosign)
+  // Signers are remembered per key file, so the signer phase reuses these without decrypting again.
+  for (const entry of cosign.configs) {
+    await loadSigner(entry.key, passwordSource({passwordFile: entry.passwordFile, interactive: false}))
+  }
+}
+
+/** After the build: the signer phase on the build's report, run and printed as `sign --report` does. */
+export async function signBuild(config: Config, options: SignOptions & {cosignConfig: string}, result: unknown): Promise<void> {
+  const report = await reportFromBuild(result)
+  const signed = await runSignerPhase(config, {
+    report,
+    cosignConfigPath: options.cosignConfig,
+    insecureRegistries: options.insecureRegistries,
+    output: {json: options.json, quiet: options.quiet},
+    concurrency: CONCURRENCY,
+  })
+  const {lines, warnings} = describeResult(signed)
+  for (const warning of warnings) ux.stderr(`Warning: ${warning}`)
+  // With --json, stdout already holds the build's JSON document.
+  if (!options.quiet && !options.json) for (const line of lines) ux.stdout(line)
+}
