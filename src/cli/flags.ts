@@ -8,6 +8,12 @@ export const registryFlags = {
     default: [],
     helpValue: 'HOST',
   }),
+  'registry-ca': Flags.string({
+    summary: "PEM file with a CA certificate to trust for registries' TLS (repeatable); NODE_EXTRA_CA_CERTS works too.",
+    multiple: true,
+    default: [],
+    helpValue: 'FILE',
+  }),
 }
 
 export function annotationFlag(options: {exclusive?: string[]} = {}) {

@@ -1,3 +1,5 @@
+import {readFileSync} from 'node:fs'
+
 import {type Config} from '@oclif/core'
 
 import {REGISTRY_AUTH_HOOK, type RegistryAuthHookResult, createKeychain} from '../auth/index.js'
@@ -10,11 +12,26 @@ import {RegistryClient} from '../registry/client.js'
  */
 export interface RegistryContextOptions {
   insecureRegistries: readonly string[]
+  /** Files named by --registry-ca. */
+  registryCaFiles?: readonly string[]
 }
 
 export function createRegistryClient(config: Config, options: RegistryContextOptions): RegistryClient {
   const keychain = createKeychain({hostCredentials: (registry) => askHost(config, registry)})
-  return new RegistryClient({credentials: keychain, insecureRegistries: options.insecureRegistries})
+  const caCertificates = (options.registryCaFiles ?? []).map(readCaFile)
+  return new RegistryClient({credentials: keychain, insecureRegistries: options.insecureRegistries, caCertificates})
+}
+
+function readCaFile(path: string): string {
+  let pem: string
+  try {
+    pem = readFileSync(path, 'utf8')
+  } catch {
+    throw new PluginError('USAGE', `--registry-ca ${path}: cannot read the file`)
+  }
+
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new PluginError('USAGE', `--registry-ca ${path}: not a PEM certificate`)
+  return pem
 }
 
 async function askHost(config: Config, registry: string): Promise<RegistryAuthHookResult> {

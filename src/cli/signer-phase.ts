@@ -13,13 +13,14 @@ export interface SignerPhaseOptions {
   report: Report
   cosignConfigPath: string
   insecureRegistries: readonly string[]
+  registryCaFiles?: readonly string[]
   output: OutputMode
   concurrency: number
 }
 
 export async function runSignerPhase(config: Config, options: SignerPhaseOptions): Promise<SignReportResult> {
   const cosign = await readCosignConfig(options.cosignConfigPath)
-  const client = createRegistryClient(config, {insecureRegistries: options.insecureRegistries})
+  const client = createRegistryClient(config, {insecureRegistries: options.insecureRegistries, registryCaFiles: options.registryCaFiles})
   return signReport({report: options.report, cosign, client, output: options.output, concurrency: options.concurrency})
 }
 

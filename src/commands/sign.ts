@@ -60,6 +60,7 @@ Signatures are cosign's classic format (the sha256-<hex>.sig tag); a signature t
         report,
         cosignConfigPath: flags['cosign-config']!,
         insecureRegistries: flags['insecure-registry'],
+        registryCaFiles: flags['registry-ca'],
         output: {json: this.jsonEnabled(), quiet: flags.quiet},
         concurrency: flags.concurrency,
       })
@@ -75,7 +76,7 @@ Signatures are cosign's classic format (the sha256-<hex>.sig tag); a signature t
     const references = images.map((image) => parseReference(image))
     const annotations = parseAnnotationFlags(flags.annotations)
     const repository = flags.repository ? parseRepositoryName(flags.repository) : undefined
-    const client = createRegistryClient(this.config, {insecureRegistries: flags['insecure-registry']})
+    const client = createRegistryClient(this.config, {insecureRegistries: flags['insecure-registry'], registryCaFiles: flags['registry-ca']})
     // The key's scrypt (~0.2 s) runs on the thread pool while the images resolve; a key problem
     // is reported first, and nothing is written until both are done.
     const signing = loadSigner(flags.key, passwordSource({passwordFile: flags['password-file']}))

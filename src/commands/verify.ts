@@ -37,7 +37,7 @@ export default class Verify extends BaseCommand {
     const annotations = parseAnnotationFlags(flags.annotations)
     const repository = flags.repository ? parseRepositoryName(flags.repository) : undefined
     const verifier = await loadVerifier(flags.key)
-    const client = createRegistryClient(this.config, {insecureRegistries: flags['insecure-registry']})
+    const client = createRegistryClient(this.config, {insecureRegistries: flags['insecure-registry'], registryCaFiles: flags['registry-ca']})
     const [image] = await resolveImages(client, [reference], 1)
     const {verified, examined} = await verifyClassicSignatures(client, {
       digest: image!.digest,

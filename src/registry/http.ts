@@ -1,5 +1,7 @@
+import {readFileSync} from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
+import tls from 'node:tls'
 
 /**
  * The one place that speaks HTTP. Node's agents give keep-alive pools per origin; requests carry
@@ -14,6 +16,8 @@ export interface HttpRequest {
   timeoutMs?: number
   /** Largest body we accept; beyond it the request fails (defends against hostile registries). */
   maxBodyBytes?: number
+  /** HTTPS agent trusting extra CA certificates (--registry-ca); the default trust otherwise. */
+  httpsAgent?: https.Agent
 }
 
 export interface HttpResponse {
@@ -26,7 +30,7 @@ export class HttpTransportError extends Error {
   override readonly name = 'HttpTransportError'
   constructor(
     message: string,
-    readonly kind: 'timeout' | 'connection' | 'too-large',
+    readonly kind: 'timeout' | 'connection' | 'too-large' | 'tls-untrusted' | 'plain-http',
     readonly errno?: string,
   ) {
     super(message)
@@ -49,7 +53,7 @@ export function httpRequest(request: HttpRequest): Promise<HttpResponse> {
     if (request.body) headers['content-length'] = String(request.body.length)
     const req = (secure ? https : http).request(
       request.url,
-      {method: request.method, headers, agent: secure ? agents.https : agents.http},
+      {method: request.method, headers, agent: secure ? (request.httpsAgent ?? agents.https) : agents.http},
       (res) => {
         const chunks: Buffer[] = []
         let size = 0
@@ -73,8 +77,26 @@ export function httpRequest(request: HttpRequest): Promise<HttpResponse> {
   })
 }
 
+const UNTRUSTED_CERTIFICATE = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+])
+
 function toTransportError(error: Error & {code?: string}, url: URL): HttpTransportError {
   if (error instanceof HttpTransportError) return error
+  if (error.code && UNTRUSTED_CERTIFICATE.has(error.code)) {
+    return new HttpTransportError(`${url.host} presented a TLS certificate that is not trusted (${error.message})`, 'tls-untrusted', error.code)
+  }
+
+  // A plain-HTTP server answering a TLS handshake: "wrong version number" / packet length.
+  if (error.code === 'EPROTO' || /wrong version number|packet length too long/i.test(error.message)) {
+    return new HttpTransportError(`${url.host} does not speak TLS`, 'plain-http', error.code)
+  }
+
   const reasons: Record<string, string> = {
     ECONNREFUSED: 'connection refused',
     ECONNRESET: 'connection reset',
@@ -86,6 +108,12 @@ function toTransportError(error: Error & {code?: string}, url: URL): HttpTranspo
   }
   const reason = (error.code && reasons[error.code]) ?? error.message
   return new HttpTransportError(`cannot reach ${url.host}: ${reason}`, 'connection', error.code)
+}
+
+/** An HTTPS agent trusting the system roots, NODE_EXTRA_CA_CERTS, and the given CA certificates. */
+export function httpsAgentWithCa(caPem: readonly string[]): https.Agent {
+  const extra = process.env.NODE_EXTRA_CA_CERTS ? [readFileSync(process.env.NODE_EXTRA_CA_CERTS, 'utf8')] : []
+  return new https.Agent({keepAlive: true, maxSockets: 16, ca: [...tls.rootCertificates, ...extra, ...caPem]})
 }
 
 export const USER_AGENT = 'pack-ts-plugin-sign/0.1 (+cosign-compatible)'

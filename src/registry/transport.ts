@@ -2,7 +2,7 @@ import {PluginError} from '../errors.js'
 import {isLoopbackRegistry} from '../reference/reference.js'
 import {type Challenge, parseChallenge} from './challenge.js'
 import {type CredentialLookup, type RegistryCredential, basicHeader, describeSource} from './credentials.js'
-import {type HttpRequest, type HttpResponse, HttpTransportError, httpRequest} from './http.js'
+import {type HttpRequest, type HttpResponse, HttpTransportError, httpRequest, httpsAgentWithCa} from './http.js'
 import {type Scope, scopeString} from './scope.js'
 import {type Token, fetchToken} from './token.js'
 
@@ -14,6 +14,8 @@ import {type Token, fetchToken} from './token.js'
 export interface TransportOptions {
   credentials: CredentialLookup
   insecureRegistries?: readonly string[]
+  /** PEM CA certificates to trust for registries' TLS (--registry-ca). */
+  caCertificates?: readonly string[]
   timeoutMs?: number
   retries?: number
 }
@@ -37,7 +39,11 @@ const MAX_REDIRECTS = 5
 
 export class RegistryTransport {
   readonly registry: string
-  readonly origin: string
+  /** `https://host`, or `http://host` for --insecure-registry and loopback registries without TLS. */
+  origin: string
+  /** Loopback: HTTPS is tried first and plain HTTP used when the registry does not speak TLS. */
+  private schemeDecided: boolean
+  private readonly httpsAgent: ReturnType<typeof httpsAgentWithCa> | undefined
   private challenge: Challenge | null | undefined
   private credential: Promise<RegistryCredential | undefined> | undefined
   private readonly tokens = new Map<string, Promise<Token>>()
@@ -46,8 +52,10 @@ export class RegistryTransport {
 
   constructor(registry: string, private readonly options: TransportOptions) {
     this.registry = registry
-    const insecure = isLoopbackRegistry(registry) || (options.insecureRegistries ?? []).includes(registry)
+    const insecure = (options.insecureRegistries ?? []).includes(registry)
     this.origin = `${insecure ? 'http' : 'https'}://${registry}`
+    this.schemeDecided = insecure || !isLoopbackRegistry(registry)
+    this.httpsAgent = options.caCertificates?.length ? httpsAgentWithCa(options.caCertificates) : undefined
     this.timeoutMs = options.timeoutMs ?? 60_000
     this.retries = options.retries ?? 3
   }
@@ -168,22 +176,43 @@ export class RegistryTransport {
     const attempts = idempotent ? this.retries : 1
     for (let attempt = 1; ; attempt++) {
       try {
-        const response = await httpRequest(request)
+        const response = await this.exchange(request)
         if (!RETRYABLE_STATUS.has(response.status) || attempt >= attempts) return response
         await sleep(backoff(attempt, header(response, 'retry-after')))
       } catch (error) {
-        if (!(error instanceof HttpTransportError) || error.kind === 'too-large') throw this.wrap(error)
+        if (!(error instanceof HttpTransportError) || (error.kind !== 'connection' && error.kind !== 'timeout')) throw this.wrap(error)
         if (attempt >= attempts) throw this.wrap(error)
         await sleep(backoff(attempt))
       }
     }
   }
 
+  /** One exchange; on a loopback registry the first one settles HTTPS or plain HTTP (like ggcr). */
+  private async exchange(request: HttpRequest): Promise<HttpResponse> {
+    const withAgent = {...request, httpsAgent: this.httpsAgent}
+    if (this.schemeDecided || request.url.origin !== this.origin) return httpRequest(withAgent)
+    try {
+      const response = await httpRequest(withAgent)
+      this.schemeDecided = true
+      return response
+    } catch (error) {
+      const plain = error instanceof HttpTransportError && (error.kind === 'plain-http' || error.errno === 'ECONNRESET')
+      if (!plain) throw error
+      this.origin = `http://${this.registry}`
+      this.schemeDecided = true
+      const url = new URL(request.url.pathname + request.url.search, this.origin)
+      return httpRequest({...withAgent, url})
+    }
+  }
+
   private wrap(error: unknown): unknown {
     if (!(error instanceof HttpTransportError)) return error
     const code = error.kind === 'too-large' ? 'REGISTRY_ERROR' : 'REGISTRY_UNREACHABLE'
-    const hint = error.kind === 'connection' && this.origin.startsWith('https') ? ' (for a plain-HTTP registry pass --insecure-registry ' + this.registry + ')' : ''
-    return new PluginError(code, `registry ${this.registry}: ${error.message}${hint}`)
+    const hints: Partial<Record<HttpTransportError['kind'], string>> = {
+      'tls-untrusted': `; pass --registry-ca <file> with the CA certificate that signed it (or set NODE_EXTRA_CA_CERTS)`,
+      'plain-http': `; for a plain-HTTP registry pass --insecure-registry ${this.registry}`,
+    }
+    return new PluginError(code, `registry ${this.registry}: ${error.message}${hints[error.kind] ?? ''}`)
   }
 }
 

@@ -1,6 +1,7 @@
 import {type ChildProcess, execFileSync, spawn} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
+import {connect as connectTls} from 'node:tls'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -20,6 +21,8 @@ export interface RegistryOptions {
   htpasswd?: {username: string; password: string}
   /** Raw `auth:` YAML block (e.g. a token realm); overrides htpasswd. */
   authYaml?: string
+  /** Serve HTTPS with this certificate and key (PEM files). */
+  tls?: {certificate: string; key: string}
 }
 
 export async function freePort(): Promise<number> {
@@ -59,7 +62,7 @@ storage:
     enabled: true
 http:
   addr: 127.0.0.1:${port}
-${auth}`,
+${options.tls ? `  tls:\n    certificate: ${options.tls.certificate}\n    key: ${options.tls.key}\n` : ''}${auth}`,
   )
   const child: ChildProcess = spawn('docker-registry', ['serve', config], {stdio: ['ignore', 'ignore', 'pipe']})
   let stderr = ''
@@ -67,7 +70,7 @@ ${auth}`,
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   child.once('error', (error) => (stderr += String(error)))
   const host = `127.0.0.1:${port}`
-  await waitForRegistry(host, () => child.exitCode !== null || child.signalCode !== null, () => stderr)
+  await waitForRegistry(host, () => child.exitCode !== null || child.signalCode !== null, () => stderr, Boolean(options.tls))
   return {
     host,
     dir,
@@ -80,13 +83,17 @@ ${auth}`,
   }
 }
 
-async function waitForRegistry(host: string, hasExited: () => boolean, stderr: () => string): Promise<void> {
+async function waitForRegistry(host: string, hasExited: () => boolean, stderr: () => string, tls: boolean): Promise<void> {
   const deadline = Date.now() + 15_000
   while (Date.now() < deadline) {
     if (hasExited()) throw new Error(`docker-registry exited at start: ${stderr()}`)
     try {
-      const response = await fetch(`http://${host}/v2/`)
-      if (response.status === 200 || response.status === 401) return
+      if (tls) {
+        if (await tlsListening(host)) return
+      } else {
+        const response = await fetch(`http://${host}/v2/`)
+        if (response.status === 200 || response.status === 401) return
+      }
     } catch {
       // not listening yet
     }
@@ -95,4 +102,16 @@ async function waitForRegistry(host: string, hasExited: () => boolean, stderr: (
   }
 
   throw new Error(`docker-registry on ${host} did not start: ${stderr()}`)
+}
+
+/** A TLS registry is up once a TLS handshake completes (its certificate is not trusted here). */
+function tlsListening(host: string): Promise<boolean> {
+  const [hostname, port] = host.split(':')
+  return new Promise((resolve) => {
+    const socket = connectTls({host: hostname, port: Number(port), rejectUnauthorized: false}, () => {
+      socket.end()
+      resolve(true)
+    })
+    socket.on('error', () => resolve(false))
+  })
 }
