@@ -1,0 +1,23 @@
+import {createHash, createPublicKey} from 'node:crypto'
+
+import type {Signer as SigstoreSigner} from '@sigstore/sign'
+
+import {type Signer} from '../keys/index.js'
+
+/**
+ * Our key Signer as @sigstore/sign's Signer, so a key file signs bundles and its signatures go to
+ * Rekor through the same builders and witnesses as keyless ones. The key hint defaults to what
+ * cosign puts in a bundle's `verificationMaterial.publicKey.hint`: base64 SHA-256 of the SPKI DER.
+ */
+export function sigstoreSigner(signer: Signer, hint: string = publicKeyHint(signer.publicKeyPem)): SigstoreSigner {
+  return {
+    async sign(data) {
+      return {signature: await signer.sign(data), key: {$case: 'publicKey', publicKey: signer.publicKeyPem, hint}}
+    },
+  }
+}
+
+export function publicKeyHint(publicKeyPem: string): string {
+  const der = createPublicKey(publicKeyPem).export({type: 'spki', format: 'der'})
+  return createHash('sha256').update(der).digest('base64')
+}

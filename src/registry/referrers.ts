@@ -1,0 +1,225 @@
+import {PluginError} from '../errors.js'
+import {type Repository, isDigest, repositoryName} from '../reference/reference.js'
+import {KeyedLock} from '../util/keyed-lock.js'
+import {type RegistryClient} from './client.js'
+import {sha256Digest} from './digest.js'
+import {type HttpResponse} from './http.js'
+import {MediaType} from './media-types.js'
+import {type Scope, pull, push} from './scope.js'
+import {header} from './transport.js'
+import {type Descriptor, type ImageManifest} from './types.js'
+
+/**
+ * OCI 1.1 referrers: manifests (bundles, attestations) that name another manifest as `subject`.
+ * A registry with the referrers API indexes them itself when they are pushed; for the others
+ * (distribution 2.8) the writer keeps the list in an image index under the fallback tag
+ * `sha256-<hex>`, shared with every other tool (cosign, oras): entries are only ever added.
+ */
+export type ReferrersSource = 'api' | 'fallback-tag'
+
+export interface ReferrersList {
+  via: ReferrersSource
+  manifests: Descriptor[]
+}
+
+export interface AddedReferrer {
+  descriptor: Descriptor
+  via: ReferrersSource
+}
+
+const MAX_PAGES = 50
+/** Rounds of read-add-write-confirm before giving up on a fallback index others keep rewriting. */
+export const MAX_FALLBACK_ATTEMPTS = 6
+
+/** `sha256:<hex>` → `sha256-<hex>`: where the referrers index lives without the API. */
+export function referrersTag(digest: string): string {
+  return digest.replace(':', '-')
+}
+
+// The probe's answer is a property of the registry software, so one probe serves every repository;
+// kept per client so a test's fresh client (or a different credential set) probes again.
+const probes = new WeakMap<RegistryClient, Map<string, boolean>>()
+// Read-modify-write of one fallback tag must not interleave within this process.
+const tagLocks = new KeyedLock()
+
+export async function hasReferrersApi(client: RegistryClient, repository: Repository, digest: string): Promise<boolean> {
+  const known = probes.get(client)?.get(repository.registry)
+  if (known !== undefined) return known
+  const page = await client.referrersPage(repository, digest)
+  return asIndexPage(client, repository, page) !== undefined
+}
+
+/** Referrers of a digest in a repository, through the API or else the fallback tag. */
+export async function listReferrers(client: RegistryClient, repository: Repository, subjectDigest: string, artifactType?: string): Promise<ReferrersList> {
+  const keep = (manifests: Descriptor[]) => manifests.filter((m) => isDescriptor(m) && (!artifactType || m.artifactType === artifactType))
+  if (probes.get(client)?.get(repository.registry) !== false) {
+    let page = asIndexPage(client, repository, await client.referrersPage(repository, subjectDigest, artifactType ? {artifactType} : {}))
+    if (page) {
+      const manifests = [...page.manifests]
+      for (let pages = 1; page.next && pages < MAX_PAGES; pages++) {
+        page = asIndexPage(client, repository, await client.referrersPage(repository, subjectDigest, {next: page.next}))
+        if (!page) break
+        manifests.push(...page.manifests)
+      }
+
+      return {via: 'api', manifests: keep(manifests)}
+    }
+  }
+
+  const index = await readFallbackIndex(client, repository, referrersTag(subjectDigest), pull(repository))
+  return {via: 'fallback-tag', manifests: keep((index?.manifests ?? []) as unknown as Descriptor[])}
+}
+
+/**
+ * Pushes a referrer manifest by digest and makes sure it is listed: the API lists it by itself;
+ * otherwise it is added to the fallback index, keeping every entry already there.
+ */
+export async function addReferrer(
+  client: RegistryClient,
+  repository: Repository,
+  subject: Descriptor,
+  manifestBytes: Buffer,
+  mediaType: string,
+): Promise<AddedReferrer> {
+  const manifest = JSON.parse(manifestBytes.toString('utf8')) as ImageManifest
+  if (manifest.subject?.digest !== subject.digest) {
+    throw new PluginError('REGISTRY_ERROR', `the referrer manifest names ${manifest.subject?.digest ?? 'no subject'}, not ${subject.digest}`)
+  }
+
+  const written = await client.putManifest(repository, sha256Digest(manifestBytes), manifestBytes, mediaType)
+  // ggcr's rule for the listed type: the manifest's artifactType, else its config media type.
+  const artifactType = manifest.artifactType ?? manifest.config?.mediaType
+  const descriptor: Descriptor = {
+    ...written,
+    ...(manifest.annotations && Object.keys(manifest.annotations).length > 0 ? {annotations: manifest.annotations} : {}),
+    ...(artifactType ? {artifactType} : {}),
+  }
+  if (await hasReferrersApi(client, repository, subject.digest)) return {descriptor, via: 'api'}
+  const tag = referrersTag(subject.digest)
+  await tagLocks.run(`${repositoryName(repository)}:${tag}`, () => addToFallbackIndex(client, repository, tag, descriptor))
+  return {descriptor, via: 'fallback-tag'}
+}
+
+/**
+ * Read (with ETag), add unless listed, write with If-Match, read again to confirm. A registry that
+ * honours If-Match refuses a stale write (412); one that ignores it (distribution 2.8) may let
+ * another process overwrite us, which the confirming read catches: then start over, after a
+ * random pause so two writers stop colliding.
+ */
+async function addToFallbackIndex(client: RegistryClient, repository: Repository, tag: string, entry: Descriptor): Promise<void> {
+  for (let attempt = 1; attempt <= MAX_FALLBACK_ATTEMPTS; attempt++) {
+    const current = await readFallbackIndex(client, repository, tag)
+    if (current && listed(current, entry.digest)) return
+    const next = withEntry(current?.raw, entry)
+    const stored = current?.etag
+      ? await client.putManifestIfMatch(repository, tag, next, MediaType.ociIndex, current.etag)
+      : (await client.putManifest(repository, tag, next, MediaType.ociIndex), true)
+    if (stored) {
+      const check = await readFallbackIndex(client, repository, tag)
+      if (check && listed(check, entry.digest)) return
+    }
+
+    await sleep(25 * 2 ** attempt * (0.5 + Math.random()))
+  }
+
+  throw new PluginError(
+    'REGISTRY_ERROR',
+    `could not add referrer ${entry.digest} to ${repositoryName(repository)}:${tag}: the index kept changing under us (${MAX_FALLBACK_ATTEMPTS} attempts); another writer is busy with it, run again`,
+  )
+}
+
+interface FallbackIndex {
+  /** The index as stored, so entries and fields we do not know survive our rewrite. */
+  raw: Record<string, unknown> & {manifests: Record<string, unknown>[]}
+  manifests: Record<string, unknown>[]
+  etag?: string
+}
+
+/** The index under the fallback tag; `scope` is push when it is read to be rewritten (one token for both). */
+async function readFallbackIndex(client: RegistryClient, repository: Repository, tag: string, scope: Scope = push(repository)): Promise<FallbackIndex | undefined> {
+  const head = await client.headManifest(repository, tag, scope)
+  if (!head) return undefined
+  // By digest: the content is exactly what the ETag names, and verified against it.
+  const fetched = await client.findManifest(repository, head.digest, scope)
+  if (!fetched) return undefined
+  const raw = fetched.json as unknown as FallbackIndex['raw']
+  if (fetched.mediaType !== MediaType.ociIndex || !Array.isArray(raw.manifests)) {
+    throw new PluginError(
+      'REGISTRY_ERROR',
+      `${repositoryName(repository)}:${tag} holds a ${fetched.mediaType || 'manifest'}, not an OCI image index of referrers; remove or retag it`,
+    )
+  }
+
+  return {raw, manifests: raw.manifests, ...(head.etag ? {etag: head.etag} : {})}
+}
+
+function listed(index: FallbackIndex, digest: string): boolean {
+  return index.manifests.some((m) => m?.digest === digest)
+}
+
+/** The index plus one entry, sorted by digest like go-containerregistry does (same bytes from either tool). */
+function withEntry(raw: FallbackIndex['raw'] | undefined, entry: Descriptor): Buffer {
+  const {schemaVersion: _v, mediaType: _m, manifests = [], ...rest} = raw ?? {manifests: []}
+  void _v
+  void _m
+  const all = [...manifests, entryJson(entry)].sort((a, b) => (String(a.digest) < String(b.digest) ? -1 : String(a.digest) > String(b.digest) ? 1 : 0))
+  return Buffer.from(JSON.stringify({schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: all, ...rest}))
+}
+
+/** A descriptor in go-containerregistry's field order, as cosign writes index entries. */
+function entryJson(entry: Descriptor): Record<string, unknown> {
+  return {
+    mediaType: entry.mediaType,
+    size: entry.size,
+    digest: entry.digest,
+    ...(entry.annotations ? {annotations: entry.annotations} : {}),
+    ...(entry.artifactType ? {artifactType: entry.artifactType} : {}),
+  }
+}
+
+/** The page when the registry answered with an index (the API exists), recording what the probe learnt. */
+function asIndexPage(client: RegistryClient, repository: Repository, response: HttpResponse): {manifests: Descriptor[]; next?: string} | undefined {
+  const remember = (supported: boolean) => {
+    let known = probes.get(client)
+    if (!known) probes.set(client, (known = new Map()))
+    known.set(repository.registry, supported)
+  }
+
+  const type = header(response, 'content-type')?.split(';')[0]?.trim()
+  if (response.status === 200 && type === MediaType.ociIndex) {
+    const body = parseJson(response.body) as {manifests?: unknown} | undefined
+    if (body && Array.isArray(body.manifests)) {
+      remember(true)
+      const next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(header(response, 'link') ?? '')?.[1]
+      return {manifests: body.manifests as Descriptor[], ...(next ? {next} : {})}
+    }
+  }
+
+  if (response.status === 401 || response.status === 403 || response.status >= 500) {
+    throw new PluginError(
+      response.status >= 500 ? 'REGISTRY_ERROR' : 'REGISTRY_AUTH',
+      `registry ${repository.registry} refused to list referrers in ${repositoryName(repository)}: HTTP ${response.status}`,
+    )
+  }
+
+  // A registry with the API may still answer NAME_UNKNOWN for a repository nobody pushed to yet:
+  // that says nothing about the registry, so it is not remembered.
+  if (!response.body.toString('utf8').includes('NAME_UNKNOWN')) remember(false)
+  return undefined
+}
+
+function isDescriptor(value: Descriptor): boolean {
+  return typeof value?.mediaType === 'string' && typeof value.size === 'number' && typeof value.digest === 'string' && isDigest(value.digest)
+}
+
+function parseJson(bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8'))
+  } catch {
+    return undefined
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
