@@ -30,7 +30,8 @@ export function describeResult(result: SignReportResult): {lines: string[]; warn
   const lines = result.pushed.map((p) => {
     const what = p.predicateType ? `${p.subject} (${p.predicateType})` : p.subject
     const already = p.appended ? '' : ' (already there)'
-    return `${verb[p.kind]} ${what} → ${p.repository}:${p.tag}${already} [configs[${p.config}]]`
+    const where = p.format === 'classic' ? `${p.repository}:${p.tag}` : `${p.repository}@${p.referrer} (bundle referrer)`
+    return `${verb[p.kind]} ${what} → ${where}${already} [configs[${p.config}]]`
   })
   return {lines, warnings: result.warnings}
 }

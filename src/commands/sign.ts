@@ -43,6 +43,12 @@ Signatures are cosign's classic format (the sha256-<hex>.sig tag); a signature t
     annotations: annotationFlag({exclusive: ['report']}),
     repository: Flags.string({summary: 'Repository that receives the signatures (like COSIGN_REPOSITORY).', helpValue: 'REGISTRY/REPO', exclusive: ['report']}),
     'docker-media-types': Flags.boolean({summary: 'Write Docker media types for the signature manifest (like COSIGN_DOCKER_MEDIA_TYPES).', exclusive: ['report']}),
+    format: Flags.option({
+      summary: 'Signature format: classic (.sig tags, cosign 2), bundle (Sigstore bundles as OCI referrers, cosign 3), or both.',
+      options: ['classic', 'bundle', 'both'] as const,
+      default: 'classic' as const,
+      exclusive: ['report'],
+    })(),
     concurrency: Flags.integer({summary: 'Images and steps run at once.', default: 8, min: 1, max: 64}),
     quiet: Flags.boolean({char: 'q', summary: 'No progress output; errors only.'}),
     ...registryFlags,
@@ -91,10 +97,14 @@ Signatures are cosign's classic format (the sha256-<hex>.sig tag); a signature t
       annotations,
       repository,
       dockerMediaTypes: flags['docker-media-types'],
+      format: flags.format,
       concurrency: flags.concurrency,
     })
     if (!flags.quiet) {
-      for (const result of signed) this.log(`${result.appended ? 'Signed' : 'Already signed'} ${result.image} → ${result.signature}`)
+      for (const result of signed) {
+        const how = result.format === 'bundle' ? ' (bundle referrer)' : ''
+        this.log(`${result.appended ? 'Signed' : 'Already signed'} ${result.image} → ${result.signature}${how}`)
+      }
     }
 
     return signed

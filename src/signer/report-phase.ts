@@ -1,16 +1,15 @@
 import {type CosignConfig, type Report} from '../config/index.js'
 import {PluginError, messageOf} from '../errors.js'
-import {writeAttestation} from '../formats/attestation.js'
-import {writeClassicSignature} from '../formats/classic-signature.js'
 import {writeSbomAttachment} from '../formats/sbom-attachment.js'
 import {referenceName, repositoryName} from '../reference/reference.js'
 import {type RegistryClient} from '../registry/client.js'
 import {isIndexMediaType} from '../registry/media-types.js'
-import {type ImageIndex} from '../registry/types.js'
+import {type Descriptor, type ImageIndex} from '../registry/types.js'
 import {type OutputMode, type Task, runTasks} from '../ui/tasks.js'
 import {type PreflightState, assertNoProblems, checkKey, checkTag, checkWrite, writeTargets} from './preflight.js'
 import {type PlannedConfig, type ReportPlan, type SigningTarget, planReport} from './report-plan.js'
 import {type SbomSubject, collectSboms} from './sbom-export.js'
+import {type Written, writeSbomAttestation, writeSignature} from './write-signature.js'
 
 /**
  * The Buildpacks signer phase (RFC "Cosign support"): preflight → sign every image with every
@@ -26,12 +25,15 @@ export interface SignReportInput {
 
 export interface PushedArtifact {
   kind: 'signature' | 'attestation' | 'attachment'
+  /** classic: a cosign tag (`tag`); bundle: a Sigstore bundle referrer (`referrer`). */
+  format: 'classic' | 'bundle'
   /** Position of the config in cosign.toml. */
   config: number
   /** The signed manifest: `<repository>@<digest>`. */
   subject: string
   repository: string
-  tag: string
+  tag?: string
+  referrer?: string
   manifestDigest: string
   /** False when an equivalent entry was already there. */
   appended: boolean
@@ -75,7 +77,7 @@ export async function signReport(input: SignReportInput): Promise<SignReportResu
   }
 
   if (ctx.failures.length > 0) {
-    const done = ctx.pushed.map((p) => `${p.kind} ${p.repository}:${p.tag}`).join(', ') || 'nothing'
+    const done = ctx.pushed.map((p) => `${p.kind} ${p.repository}${p.tag ? `:${p.tag}` : `@${p.referrer}`}`).join(', ') || 'nothing'
     throw new PluginError('SIGNING_INCOMPLETE', `${ctx.failures.length} step(s) failed: ${ctx.failures.join('; ')}; pushed: ${done}`)
   }
 
@@ -92,27 +94,26 @@ function preflightTasks(client: RegistryClient, plan: ReportPlan): Task<PhaseCon
 
 /** Each config × image repository, for the image digest and, with `recursive`, each platform manifest. */
 function signTasks(client: RegistryClient, plan: ReportPlan, ctx: PhaseContext): Task<PhaseContext>[] {
-  const children = isIndexMediaType(ctx.manifest?.mediaType) ? (ctx.manifest!.json as ImageIndex).manifests.map((m) => m.digest) : []
+  const manifest = ctx.manifest!
+  const top: Descriptor = {mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.bytes.length}
+  const children = isIndexMediaType(manifest.mediaType) ? (manifest.json as ImageIndex).manifests : []
   return plan.configs.flatMap((planned, index) =>
     planned.targets.flatMap((target) => {
-      const digests = [plan.digest, ...(planned.config.recursive ? children : [])]
-      return digests.map((digest) => ({
-        title: `Sign ${repositoryName(target.imageRepository)}@${short(digest)} with ${planned.label} → ${repositoryName(target.signatureRepository)}`,
+      const descriptors = [top, ...(planned.config.recursive ? children : [])]
+      return descriptors.map((descriptor) => ({
+        title: `Sign ${repositoryName(target.imageRepository)}@${short(descriptor.digest)} with ${planned.label} → ${repositoryName(target.signatureRepository)} (${planned.config.format})`,
         task: () =>
-          step(ctx, `sign ${repositoryName(target.imageRepository)}@${digest} with ${planned.label}`, async () => {
-            const result = await writeClassicSignature(client, {
-              imageRepository: target.imageRepository,
-              digest,
-              signatureRepository: target.signatureRepository,
-              signer: ctx.signers[index]!,
-              annotations: plan.annotations,
-              dockerMediaTypes: planned.config.dockerMediaTypes,
-            })
-            ctx.pushed.push(artifact('signature', planned, target, digest, result))
+          step(ctx, `sign ${repositoryName(target.imageRepository)}@${descriptor.digest} with ${planned.label}`, async () => {
+            const written = await writeSignature(client, {...target, descriptor}, plan.annotations, signingOptions(planned, ctx, index))
+            for (const w of written) ctx.pushed.push(artifact('signature', planned, target, descriptor.digest, w))
           }),
       }))
     }),
   )
+}
+
+function signingOptions(planned: PlannedConfig, ctx: PhaseContext, index: number) {
+  return {signer: ctx.signers[index]!, format: planned.config.format, dockerMediaTypes: planned.config.dockerMediaTypes}
 }
 
 async function readSboms(client: RegistryClient, plan: ReportPlan, ctx: PhaseContext): Promise<void> {
@@ -141,7 +142,8 @@ async function exportSbom(client: RegistryClient, planned: PlannedConfig, target
   if (planned.config.exportSbom === 'attachment') {
     const [chosen, ...left] = attachmentOrder(subject.documents)
     const result = await writeSbomAttachment(client, target.signatureRepository, subject.digest, chosen!, planned.config.dockerMediaTypes)
-    ctx.pushed.push({...artifact('attachment', planned, target, subject.digest, {...result, appended: true}), predicateType: chosen!.predicateType})
+    const written: Written = {format: 'classic', repository: repositoryName(result.repository), location: result.tag, manifestDigest: result.manifestDigest, appended: true}
+    ctx.pushed.push({...artifact('attachment', planned, target, subject.digest, written), predicateType: chosen!.predicateType})
     if (left.length > 0) {
       ctx.warnings.push(
         `${planned.label}: an SBOM attachment holds one document (cosign reads exactly one); attached ${chosen!.path} to ${repositoryName(target.imageRepository)}@${subject.digest}, left out ${left.map((d) => d.path).join(', ')}; use export-sbom = "attestation" to publish all of them`,
@@ -152,16 +154,8 @@ async function exportSbom(client: RegistryClient, planned: PlannedConfig, target
   }
 
   for (const document of subject.documents) {
-    const result = await writeAttestation(client, {
-      imageRepository: target.imageRepository,
-      digest: subject.digest,
-      attestationRepository: target.signatureRepository,
-      predicateType: document.predicateType,
-      predicate: document.content,
-      signer: ctx.signers[index]!,
-      dockerMediaTypes: planned.config.dockerMediaTypes,
-    })
-    ctx.pushed.push({...artifact('attestation', planned, target, subject.digest, result), predicateType: document.predicateType})
+    const written = await writeSbomAttestation(client, {...target, descriptor: subject.descriptor}, document.predicateType, document.content, signingOptions(planned, ctx, index))
+    for (const w of written) ctx.pushed.push({...artifact('attestation', planned, target, subject.digest, w), predicateType: document.predicateType})
   }
 }
 
@@ -171,21 +165,16 @@ function attachmentOrder(documents: readonly SbomSubject['documents'][number][])
   return [...documents].sort((a, b) => rank[a.format] - rank[b.format] || a.path.localeCompare(b.path))
 }
 
-function artifact(
-  kind: PushedArtifact['kind'],
-  planned: PlannedConfig,
-  target: SigningTarget,
-  digest: string,
-  result: {repository: SigningTarget['signatureRepository']; tag: string; manifestDigest: string; appended: boolean},
-): PushedArtifact {
+function artifact(kind: PushedArtifact['kind'], planned: PlannedConfig, target: SigningTarget, digest: string, written: Written): PushedArtifact {
   return {
     kind,
+    format: written.format,
     config: planned.config.index,
     subject: `${repositoryName(target.imageRepository)}@${digest}`,
-    repository: repositoryName(result.repository),
-    tag: result.tag,
-    manifestDigest: result.manifestDigest,
-    appended: result.appended,
+    repository: written.repository,
+    ...(written.format === 'classic' ? {tag: written.location} : {referrer: written.location}),
+    manifestDigest: written.manifestDigest,
+    appended: written.appended,
   }
 }
 

@@ -64,7 +64,6 @@ function parseOverride(file: string, config: SigningConfig): Repository {
 /** Keys of the schema that a later release implements: refuse rather than silently ignore. */
 function refuseUnsupported(file: string, config: SigningConfig): void {
   const unsupported: string[] = []
-  if (config.format !== 'classic') unsupported.push(`format = "${config.format}" (only "classic" for now)`)
   if (config.keyless) unsupported.push('keyless = true')
   if (config.tlogUpload) unsupported.push('tlog-upload = true')
   if (unsupported.length > 0) {

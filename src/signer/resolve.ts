@@ -9,11 +9,13 @@ export interface ResolvedImage {
   repository: Repository
   digest: string
   mediaType: string
+  /** Manifest size in bytes (the descriptor a bundle referrer names as its subject). */
+  size: number
 }
 
 export async function resolveImages(client: RegistryClient, references: readonly ImageReference[], concurrency: number): Promise<ResolvedImage[]> {
   return mapLimit(references, concurrency, async (reference) => {
     const manifest = await client.getManifest(reference.repository, manifestReference(reference))
-    return {name: referenceName(reference), repository: reference.repository, digest: manifest.digest, mediaType: manifest.mediaType}
+    return {name: referenceName(reference), repository: reference.repository, digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.bytes.length}
   })
 }

@@ -1,7 +1,7 @@
 import {type Repository, repositoryName} from '../reference/reference.js'
 import {type RegistryClient} from '../registry/client.js'
 import {isIndexMediaType} from '../registry/media-types.js'
-import {type FetchedManifest, type ImageIndex, type ImageManifest} from '../registry/types.js'
+import {type Descriptor, type FetchedManifest, type ImageIndex, type ImageManifest} from '../registry/types.js'
 import {DEFAULT_SBOM_LIMITS, type SbomDocument, findSbomLayer, readSbomDocuments} from '../sbom/index.js'
 
 /**
@@ -11,6 +11,8 @@ import {DEFAULT_SBOM_LIMITS, type SbomDocument, findSbomLayer, readSbomDocuments
  */
 export interface SbomSubject {
   digest: string
+  /** The manifest the SBOM belongs to (a bundle referrer's subject). */
+  descriptor: Descriptor
   documents: SbomDocument[]
 }
 
@@ -46,7 +48,7 @@ export async function collectSboms(
       continue
     }
 
-    subjects.push({digest: image.digest, documents})
+    subjects.push({digest: image.digest, descriptor: {mediaType: image.mediaType, digest: image.digest, size: image.bytes.length}, documents})
   }
 
   return {subjects, warnings}

@@ -112,7 +112,7 @@ describe('sign and verify against a registry without auth', () => {
     const json = await runCli(['verify', image.reference, '--key', theirs.pub, '--json'])
     assert.equal(JSON.parse(json.stdout).length, 1)
     const otherKey = await runCli(['verify', image.reference, '--key', ours.pub])
-    assert.match(assertOneLineError(otherKey), /^Error: .*cosign-signed:v1: none of 1 signature\(s\) verified with .*ours\.pub$/)
+    assert.match(assertOneLineError(otherKey), /^Error: .*cosign-signed@sha256:[0-9a-f]{64}: none of 1 signature\(s\) verified with .*ours\.pub$/)
     assert.equal(otherKey.code, 10)
   })
 

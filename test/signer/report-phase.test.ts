@@ -199,7 +199,7 @@ describe('sign --report --cosign-config (the RFC signer phase)', () => {
       ['bad export-sbom', 'ok', 'key = "a.key"\nexport-sbom = "sbom"', /bad-cosign\.toml:3: configs\[0\]\.export-sbom is "sbom"; allowed: none, attestation, attachment/],
       ['missing key', 'ok', 'repository = "x.example.com/sigs"', /bad-cosign\.toml:1: configs\[0\] has no "key"/],
       ['TOML syntax error', 'ok', 'key = "a.key', /bad-cosign\.toml:2:\d+: /],
-      ['not yet supported format', 'ok', 'key = "a.key"\nformat = "bundle"', /configs\[0\]: not supported yet: format = "bundle"/],
+      ['not yet supported keyless', 'ok', 'key = "a.key"\nkeyless = true', /configs\[0\]: not supported yet: keyless = true/],
     ]
     for (const [name, reportKind, config, message] of cases) {
       it(name, async () => {
