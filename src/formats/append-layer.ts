@@ -89,8 +89,8 @@ async function appendUnlocked(
       if (!isTransientBlobRace(error) || attempt === MAX_WRITE_ATTEMPTS) throw error
     }
 
-    // A writer that read before our PUT finishes within about the time our own read-to-write
-    // took (same registry, same load); wait that out with margin, then read back (next
+    // A writer that read before our PUT finishes within about the time a read-to-write takes
+    // on this registry under this load; wait that out with margin, then read back (next
     // iteration) to confirm our entry — and everyone we saw — is still there.
     await sleep(readBackDelay(Date.now() - readAt, attempt))
   }
@@ -141,8 +141,16 @@ function identity(descriptor: Descriptor): string {
   return JSON.stringify([descriptor.digest, descriptor.mediaType, annotations])
 }
 
+/**
+ * The fastest read-to-write seen in this process estimates another writer's window: it grows
+ * with the machine's and the registry's load (what slows other writers too) but not with our own
+ * queueing when many images are signed at once, which would only make every signer wait longer.
+ */
+let fastestWindowMs = Number.POSITIVE_INFINITY
+
 function readBackDelay(windowMs: number, attempt: number): number {
-  const base = Math.max(30, 2 * windowMs) * attempt
+  fastestWindowMs = Math.min(fastestWindowMs, windowMs)
+  const base = Math.max(25, 3 * fastestWindowMs) * attempt
   return Math.min(base + Math.random() * base, 5000)
 }
 

@@ -1,4 +1,5 @@
 import {PluginError} from '../errors.js'
+import {NOT_AN_OBJECT, validateJsonObject} from './json-validate.js'
 import type {SbomFormat} from './formats.js'
 import {limitExceeded, type SbomLimits} from './limits.js'
 import {matchSbomPath, normalisePath, type SbomPathMatch} from './paths.js'
@@ -91,23 +92,13 @@ export class SbomCollector implements TarVisitor {
   }
 }
 
-// fatal: invalid UTF-8 is an error, not U+FFFD. ignoreBOM: keep a BOM so JSON.parse rejects it,
-// as Go's encoding/json (cosign, verifiers) would.
-const utf8 = new TextDecoder('utf-8', {fatal: true, ignoreBOM: true})
-
 /**
  * CycloneDX, SPDX and Syft documents are JSON objects; cosign also needs one for a predicate
  * given by URI (it unmarshals into a map), so anything else would fail later, further from here.
+ * Validated without parsing: a parsed 50 MiB SBOM would cost several hundred MiB.
  */
 function checkJsonObject(path: string, content: Buffer): void {
-  let value: unknown
-  try {
-    value = JSON.parse(utf8.decode(content))
-  } catch (error) {
-    throw new PluginError('SBOM_INVALID', `the SBOM document ${path} is not valid JSON (${(error as Error).message})`, {cause: error})
-  }
-
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new PluginError('SBOM_INVALID', `the SBOM document ${path} is not a JSON object`)
-  }
+  const problem = validateJsonObject(content)
+  if (problem?.startsWith(NOT_AN_OBJECT)) throw new PluginError('SBOM_INVALID', `the SBOM document ${path} is not a JSON object`)
+  if (problem) throw new PluginError('SBOM_INVALID', `the SBOM document ${path} is not valid JSON (${problem})`)
 }
