@@ -16,12 +16,14 @@ export interface SignerPhaseOptions {
   registryCaFiles?: readonly string[]
   output: OutputMode
   concurrency: number
+  /** `--identity-token` for keyless configs. */
+  identityToken?: string
 }
 
 export async function runSignerPhase(config: Config, options: SignerPhaseOptions): Promise<SignReportResult> {
   const cosign = await readCosignConfig(options.cosignConfigPath)
   const client = createRegistryClient(config, {insecureRegistries: options.insecureRegistries, registryCaFiles: options.registryCaFiles})
-  return signReport({report: options.report, cosign, client, output: options.output, concurrency: options.concurrency})
+  return signReport({report: options.report, cosign, client, output: options.output, concurrency: options.concurrency, identityToken: options.identityToken})
 }
 
 /** The lines a person reads after the run (stdout), and warnings (stderr). */

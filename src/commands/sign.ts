@@ -3,8 +3,8 @@ import {Args, Flags} from '@oclif/core'
 import {parseAnnotationFlags} from '../cli/annotations.js'
 import {annotationFlag, registryFlags} from '../cli/flags.js'
 import {createRegistryClient} from '../cli/registry-context.js'
+import {keylessFlags, readIdentityToken, signingFromFlags} from '../cli/signing-flags.js'
 import {PluginError} from '../errors.js'
-import {loadSigner, passwordSource} from '../keys/index.js'
 import {parseReference, parseRepositoryName} from '../reference/reference.js'
 import {type SignedImage, signImages} from '../signer/direct.js'
 import {type SignReportResult} from '../signer/report-phase.js'
@@ -12,20 +12,23 @@ import {resolveImages} from '../signer/resolve.js'
 import {BaseCommand} from '../ui/base-command.js'
 
 export default class Sign extends BaseCommand {
-  static override summary = 'Sign container images with cosign keys: the Buildpacks signer phase, or images named directly.'
+  static override summary = 'Sign container images with cosign keys or keyless: the Buildpacks signer phase, or images named directly.'
   static override description = `Two ways in:
 
   sign --report report.toml --cosign-config cosign.toml
     The Buildpacks signer phase (RFC "Cosign support"). Checks first, writing nothing: every tag in the report is readable and points at the report's digest, every repository that will receive signatures is writable, every key loads. Then signs the digest with every [[configs]] key in every repository among the tags, and exports the image's SBOM as attestations or attachments.
 
-  sign IMAGE... --key cosign.key
+  sign IMAGE... --key cosign.key | --keyless
     Each IMAGE (by tag or digest) is resolved to its digest once, and the digest is signed. All images are resolved before anything is written.
 
-Signatures are cosign's classic format (the sha256-<hex>.sig tag); a signature this key already made is not added twice.`
+Signatures are cosign's classic format (the sha256-<hex>.sig tag) unless --format says bundle or both; a signature this key already made is not added twice.
+
+Keyless (--keyless, or keyless = true in cosign.toml): an OIDC identity token (--identity-token, SIGSTORE_ID_TOKEN, or GitHub Actions' token) gets a short-lived certificate from Fulcio, and every signature is logged in Rekor. With a key, --tlog-upload (tlog-upload = true) logs signatures in Rekor too; it is off by default because on the public Rekor the image's name becomes public.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --report layers/report.toml --cosign-config cosign.toml',
     '<%= config.bin %> <%= command.id %> registry.example.com/app:v1 --key cosign.key',
+    'SIGSTORE_ID_TOKEN=... <%= config.bin %> <%= command.id %> registry.example.com/app:v1 --keyless --format both',
     'COSIGN_PASSWORD=... <%= config.bin %> <%= command.id %> registry.example.com/app@sha256:... --key cosign.key -a team=payments --repository registry.example.com/signatures',
   ]
 
@@ -38,7 +41,7 @@ Signatures are cosign's classic format (the sha256-<hex>.sig tag); a signature t
   static override flags = {
     report: Flags.string({summary: "The exporter's report.toml (signer phase).", helpValue: 'FILE', dependsOn: ['cosign-config']}),
     'cosign-config': Flags.string({summary: 'cosign.toml: keys, repositories, annotations, SBOM export (signer phase).', helpValue: 'FILE', dependsOn: ['report']}),
-    key: Flags.string({summary: 'Private key file (cosign encrypted, or unencrypted PKCS#8 PEM).', helpValue: 'FILE', exclusive: ['report']}),
+    key: Flags.string({summary: 'Private key file (cosign encrypted, or unencrypted PKCS#8 PEM).', helpValue: 'FILE', exclusive: ['report', 'keyless']}),
     'password-file': Flags.string({summary: "File holding the key's password (default: COSIGN_PASSWORD, or a prompt).", helpValue: 'FILE', exclusive: ['report']}),
     annotations: annotationFlag({exclusive: ['report']}),
     repository: Flags.string({summary: 'Repository that receives the signatures (like COSIGN_REPOSITORY).', helpValue: 'REGISTRY/REPO', exclusive: ['report']}),
@@ -49,6 +52,7 @@ Signatures are cosign's classic format (the sha256-<hex>.sig tag); a signature t
       default: 'classic' as const,
       exclusive: ['report'],
     })(),
+    ...keylessFlags,
     concurrency: Flags.integer({summary: 'Images and steps run at once.', default: 8, min: 1, max: 64}),
     quiet: Flags.boolean({char: 'q', summary: 'No progress output; errors only.'}),
     ...registryFlags,
@@ -69,6 +73,7 @@ Signatures are cosign's classic format (the sha256-<hex>.sig tag); a signature t
         registryCaFiles: flags['registry-ca'],
         output: {json: this.jsonEnabled(), quiet: flags.quiet},
         concurrency: flags.concurrency,
+        identityToken: readIdentityToken(flags['identity-token']),
       })
       const {lines, warnings} = describeResult(result)
       for (const warning of warnings) this.logToStderr(`Warning: ${warning}`)
@@ -76,24 +81,27 @@ Signatures are cosign's classic format (the sha256-<hex>.sig tag); a signature t
       return result
     }
 
-    if (!flags.key) throw new PluginError('USAGE', 'sign needs --key FILE with IMAGE arguments, or --report and --cosign-config')
     if (images.length === 0) throw new PluginError('USAGE', 'no image to sign: name at least one IMAGE, or use --report')
     // Every input is checked before the network is touched, and every image before anything is written.
+    const signing = await signingFromFlags(flags)
     const references = images.map((image) => parseReference(image))
     const annotations = parseAnnotationFlags(flags.annotations)
     const repository = flags.repository ? parseRepositoryName(flags.repository) : undefined
     const client = createRegistryClient(this.config, {insecureRegistries: flags['insecure-registry'], registryCaFiles: flags['registry-ca']})
-    // The key's scrypt (~0.2 s) runs on the thread pool while the images resolve; a key problem
-    // is reported first, and nothing is written until both are done.
-    const signing = loadSigner(flags.key, passwordSource({passwordFile: flags['password-file']}))
+    // The key decrypts (or Fulcio certifies the keyless key) while the images resolve; a key or
+    // certificate problem is reported first, and nothing is written until both are done.
     const resolving = resolveImages(client, references, flags.concurrency)
-    const [keyResult, imagesResult] = await Promise.allSettled([signing, resolving])
-    if (keyResult.status === 'rejected') throw keyResult.reason
+    const [signingResult, imagesResult] = await Promise.allSettled([signing.start(), resolving])
+    if (signingResult.status === 'rejected') throw signingResult.reason
     if (imagesResult.status === 'rejected') throw imagesResult.reason
-    const signer = keyResult.value
-    const resolved = imagesResult.value
-    const signed = await signImages(client, resolved, {
-      signer,
+    if (signing.keyless && !flags.quiet && !this.jsonEnabled()) {
+      const {identity} = await signing.keyless.witnessing.certificate()
+      const who = identity.subjectAlternativeNames[0] ?? 'an identity without a name'
+      this.logToStderr(`Signing keyless as ${who} (issuer ${identity.issuer}), certificate from ${signing.keyless.fulcioUrl}; logging in Rekor at ${signing.keyless.witnessing.rekorUrl}`)
+    }
+
+    const signed = await signImages(client, imagesResult.value, {
+      ...signingResult.value,
       annotations,
       repository,
       dockerMediaTypes: flags['docker-media-types'],

@@ -6,12 +6,16 @@ import {createRegistryClient} from '../cli/registry-context.js'
 import {PluginError} from '../errors.js'
 import {parseReference, parseRepositoryName, referenceName} from '../reference/reference.js'
 import {resolveImages} from '../signer/resolve.js'
-import {type VerifiedItem, verifyImage} from '../signer/verify-image.js'
+import {loadTrust, type VerifiedItem, verifyImage} from '../signer/verify-image.js'
 import {BaseCommand} from '../ui/base-command.js'
 
 export default class Verify extends BaseCommand {
-  static override summary = "Verify an image's signatures (or attestations) with a public key."
-  static override description = `Succeeds only when at least one signature on the image's digest verifies with the key and carries every -a annotation. Both formats are read: classic .sig tags (cosign 2) and Sigstore bundles attached as OCI referrers (cosign 3, via the referrers API or the sha256-<hex> fallback tag). Prints the verified payloads as a JSON array, like cosign verify; stderr says which format each came from.
+  static override summary = "Verify an image's signatures (or attestations) with a public key, or keyless by certificate identity."
+  static override description = `Succeeds only when at least one signature on the image's digest verifies and carries every -a annotation. Both formats are read: classic .sig tags (cosign 2) and Sigstore bundles attached as OCI referrers (cosign 3, via the referrers API or the sha256-<hex> fallback tag). Prints the verified payloads as a JSON array, like cosign verify; stderr says which format each came from.
+
+With --key, the signature must verify with that key; a transparency-log entry is not required, but one the signature carries is checked (against --trusted-root) unless --insecure-ignore-tlog.
+
+Keyless (no --key): --certificate-identity or --certificate-identity-regexp, --certificate-oidc-issuer or --certificate-oidc-issuer-regexp, and --trusted-root FILE (a Sigstore trusted root; there is no TUF here). The certificate must chain to a Fulcio CA of the trusted root and carry an SCT, name that identity and issuer, and the signature must be in Rekor unless --insecure-ignore-tlog.
 
 With --attestations, verifies in-toto attestations instead (the .att tag and bundle referrers), optionally of one --type.`
 
@@ -19,6 +23,7 @@ With --attestations, verifies in-toto attestations instead (the .att tag and bun
     '<%= config.bin %> <%= command.id %> registry.example.com/app:v1 --key cosign.pub',
     '<%= config.bin %> <%= command.id %> registry.example.com/app:v1 --key cosign.pub -a team=payments --json',
     '<%= config.bin %> <%= command.id %> registry.example.com/app:v1 --key cosign.pub --attestations --type cyclonedx',
+    '<%= config.bin %> <%= command.id %> registry.example.com/app:v1 --certificate-identity-regexp "^https://github.com/acme/" --certificate-oidc-issuer https://token.actions.githubusercontent.com --trusted-root trusted_root.json',
   ]
 
   static override enableJsonFlag = true
@@ -27,7 +32,12 @@ With --attestations, verifies in-toto attestations instead (the .att tag and bun
   }
 
   static override flags = {
-    key: Flags.string({summary: 'Public key file (PEM PUBLIC KEY).', required: true, helpValue: 'FILE'}),
+    key: Flags.string({summary: 'Public key file (PEM PUBLIC KEY); without it, verification is keyless.', helpValue: 'FILE'}),
+    'certificate-identity': Flags.string({summary: "Keyless: the signer's identity (a SAN of the certificate: email, URI), exactly.", helpValue: 'ID', exclusive: ['key']}),
+    'certificate-identity-regexp': Flags.string({summary: "Keyless: a regular expression the signer's identity must match.", helpValue: 'REGEXP', exclusive: ['key', 'certificate-identity']}),
+    'certificate-oidc-issuer': Flags.string({summary: "Keyless: the OIDC issuer of the signer's token, exactly.", helpValue: 'URL', exclusive: ['key']}),
+    'certificate-oidc-issuer-regexp': Flags.string({summary: 'Keyless: a regular expression the OIDC issuer must match.', helpValue: 'REGEXP', exclusive: ['key', 'certificate-oidc-issuer']}),
+    'trusted-root': Flags.string({summary: 'Sigstore trusted root (JSON): Fulcio CAs, Rekor and CT log keys, TSAs. Required keyless; with --key, checks log entries.', helpValue: 'FILE'}),
     annotations: annotationFlag(),
     repository: Flags.string({summary: 'Repository holding the signatures (like COSIGN_REPOSITORY).', helpValue: 'REGISTRY/REPO'}),
     attestations: Flags.boolean({summary: 'Verify attestations instead of signatures.'}),
@@ -36,7 +46,8 @@ With --attestations, verifies in-toto attestations instead (the .att tag and bun
       dependsOn: ['attestations'],
       helpValue: 'TYPE',
     }),
-    'insecure-ignore-tlog': Flags.boolean({summary: 'Do not require transparency-log entries (as cosign; key-based signatures made without --tlog-upload have none).'}),
+    'insecure-ignore-tlog': Flags.boolean({summary: 'Neither require nor check transparency-log entries (as cosign). With --key none is required anyway; keyless, one is.'}),
+    'insecure-ignore-sct': Flags.boolean({summary: 'Keyless: do not require a CT log SCT in the certificate (as cosign).'}),
     ...registryFlags,
   }
 
@@ -46,19 +57,34 @@ With --attestations, verifies in-toto attestations instead (the .att tag and bun
     const annotations = parseAnnotationFlags(flags.annotations)
     if (flags.attestations && Object.keys(annotations).length > 0) throw new PluginError('USAGE', '-a annotations apply to signatures, not with --attestations')
     const repository = flags.repository ? parseRepositoryName(flags.repository) : undefined
+    const identityFlags = [flags['certificate-identity'], flags['certificate-identity-regexp'], flags['certificate-oidc-issuer'], flags['certificate-oidc-issuer-regexp']]
+    const trust = await loadTrust({
+      keyFile: flags.key,
+      identity: identityFlags.some((f) => f !== undefined)
+        ? {
+            certificateIdentity: flags['certificate-identity'],
+            certificateIdentityRegexp: flags['certificate-identity-regexp'],
+            certificateOidcIssuer: flags['certificate-oidc-issuer'],
+            certificateOidcIssuerRegexp: flags['certificate-oidc-issuer-regexp'],
+          }
+        : undefined,
+      trustedRootFile: flags['trusted-root'],
+      insecureIgnoreTlog: flags['insecure-ignore-tlog'],
+      insecureIgnoreSct: flags['insecure-ignore-sct'],
+    })
     const client = createRegistryClient(this.config, {insecureRegistries: flags['insecure-registry'], registryCaFiles: flags['registry-ca']})
     const [image] = await resolveImages(client, [reference], 1)
     const result = await verifyImage(client, {
       digest: image!.digest,
       repository: repository ?? image!.repository,
-      keyFile: flags.key,
+      trust,
       annotations,
       attestations: flags.attestations,
       type: flags.type,
     })
     const what = flags.attestations ? 'attestation(s)' : 'signature(s)'
     const byFormat = ['classic', 'bundle'].map((f) => `${result.verified.filter((v) => v.format === f).length} ${f}`).join(', ')
-    this.logToStderr(`Verified ${result.verified.length} ${what} on ${referenceName(reference)}@${image!.digest} with ${flags.key} (${byFormat})`)
+    this.logToStderr(`Verified ${result.verified.length} ${what} on ${referenceName(reference)}@${image!.digest} ${trust.describe} (${byFormat})`)
     if (!this.jsonEnabled()) this.log(JSON.stringify(result.verified.map((v) => v.payload)))
     return result.verified
   }

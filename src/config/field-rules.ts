@@ -45,6 +45,11 @@ export function requiredPath(name: string, what: string): FieldRule<string> {
   return {name, absent: {required: what}, check: (value, baseDir) => path(value, baseDir, what)}
 }
 
+/** An http(s) URL of a service (Fulcio, Rekor, a timestamp authority). */
+export function optionalUrl(name: string, what: string): FieldRule<string | undefined> {
+  return {name, absent: {value: undefined}, check: (value) => url(value, what)}
+}
+
 export function optionalPath(name: string, what: string): FieldRule<string | undefined> {
   return {name, absent: {value: undefined}, check: (value, baseDir) => path(value, baseDir, what)}
 }
@@ -52,6 +57,22 @@ export function optionalPath(name: string, what: string): FieldRule<string | und
 function word(value: unknown, what: string): Checked<string> {
   if (typeof value !== 'string') return {complaint: `is ${describe(value)}; expected a string: ${what}`}
   if (value === '' || /\s/.test(value)) return {complaint: `is ${JSON.stringify(value)}; expected ${what}, without spaces`}
+  return {value}
+}
+
+function url(value: unknown, what: string): Checked<string> {
+  if (typeof value !== 'string') return {complaint: `is ${describe(value)}; expected a string: ${what}`}
+  let parsed: URL | undefined
+  try {
+    parsed = new URL(value)
+  } catch {
+    parsed = undefined
+  }
+
+  if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') || /\s/.test(value)) {
+    return {complaint: `is ${JSON.stringify(value)}; expected ${what}`}
+  }
+
   return {value}
 }
 

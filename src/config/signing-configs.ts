@@ -1,13 +1,13 @@
 import {showPath} from './key-path.js'
 import type {Problems} from './problems.js'
-import {SIGNING_FIELDS, SIGNING_KEYS} from './signing-fields.js'
+import {combinationProblems, SIGNING_FIELDS, SIGNING_KEYS} from './signing-fields.js'
 import type {SigningConfig} from './types.js'
 import {describe, isTable} from './values.js'
 
 /** The `[[configs]]` array of cosign.toml: at least one entry, each checked against SIGNING_FIELDS. */
 export function readSigningConfigs(value: unknown, baseDir: string, problems: Problems): SigningConfig[] {
   if (value === undefined || (Array.isArray(value) && value.length === 0)) {
-    problems.add(undefined, 'no [[configs]]; add at least one [[configs]] with key = "<path>"')
+    problems.add(undefined, 'no [[configs]]; add at least one [[configs]] with key = "<path>" (or keyless = true)')
     return []
   }
 
@@ -56,6 +56,12 @@ function readOne(entry: unknown, index: number, baseDir: string, problems: Probl
     } else {
       config[field] = checked.value
     }
+  }
+
+  // Checked even when a key was invalid, so every problem shows at once (an invalid key is absent here).
+  for (const problem of combinationProblems(config as Partial<SigningConfig>, entry)) {
+    problems.add(problem.at === undefined ? path : [...path, problem.at], `${showPath(path)}${problem.message}`)
+    ok = false
   }
 
   return ok ? (config as unknown as SigningConfig) : undefined

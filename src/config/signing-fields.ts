@@ -1,5 +1,6 @@
-import {type FieldRule, flag, oneOf, optionalPath, optionalWord, requiredPath} from './field-rules.js'
+import {type FieldRule, flag, oneOf, optionalPath, optionalUrl, optionalWord} from './field-rules.js'
 import {EXPORT_SBOM_MODES, SIGNATURE_FORMATS, type SigningConfig} from './types.js'
+import type {Table} from './values.js'
 
 /**
  * The keys a `[[configs]]` entry may hold, in the order messages list them. Adding a key is one
@@ -7,7 +8,7 @@ import {EXPORT_SBOM_MODES, SIGNATURE_FORMATS, type SigningConfig} from './types.
  * The first four come from the RFC, the rest are this plugin's additions.
  */
 export const SIGNING_FIELDS: {readonly [F in Exclude<keyof SigningConfig, 'index'>]-?: FieldRule<SigningConfig[F]>} = {
-  key: requiredPath('key', 'path to the private key'),
+  key: optionalPath('key', 'path to the private key'),
   repository: optionalWord('repository', 'a repository for signatures, like registry.example.com/sigs'),
   dockerMediaTypes: flag('docker-media-types', false),
   passwordFile: optionalPath('password', 'path to a file holding the key password'),
@@ -16,7 +17,47 @@ export const SIGNING_FIELDS: {readonly [F in Exclude<keyof SigningConfig, 'index
   format: oneOf('format', SIGNATURE_FORMATS, 'classic'),
   keyless: flag('keyless', false),
   tlogUpload: flag('tlog-upload', false),
+  fulcioUrl: optionalUrl('fulcio-url', "Fulcio's URL, like https://fulcio.sigstore.dev"),
+  rekorUrl: optionalUrl('rekor-url', "Rekor's URL, like https://rekor.sigstore.dev"),
+  tsaUrl: optionalUrl('tsa-url', "a timestamp authority's URL, like https://timestamp.example.com"),
 }
 
 /** The TOML names, for "allowed:" lists. */
 export const SIGNING_KEYS: readonly string[] = Object.values(SIGNING_FIELDS).map((rule) => rule.name)
+
+/**
+ * Rules between keys: a config signs with a key or keyless, and the service URLs belong to the way
+ * it signs. `table` says which keys are present, `config` holds the values that were valid (a
+ * rule whose inputs were invalid stays quiet: that key has its own message). `at` is the TOML key
+ * whose line the message points at (the `[[configs]]` header when absent); `message` follows
+ * `configs[N]`.
+ */
+export function combinationProblems(config: Partial<SigningConfig>, table: Table): {at?: string; message: string}[] {
+  const problems: {at?: string; message: string}[] = []
+  const present = (name: string) => table[name] !== undefined
+  if (present('keyless') && config.keyless === undefined) return problems
+  if (config.keyless) {
+    if (present('key')) {
+      problems.push({at: 'keyless', message: ' has both "key" and keyless = true; a config signs with a key or keyless: drop one of them'})
+    } else if (present('password')) {
+      problems.push({at: 'password', message: '.password is the password of a key; a keyless config has no key: drop it'})
+    }
+
+    if (table['tlog-upload'] === false) {
+      problems.push({at: 'tlog-upload', message: '.tlog-upload = false cannot apply: keyless signing always records the signature in Rekor (as cosign does)'})
+    }
+
+    return problems
+  }
+
+  if (!present('key')) {
+    problems.push({message: ' has no "key" (path to the private key); or set keyless = true to sign with an OIDC identity token'})
+  }
+
+  if (present('fulcio-url')) problems.push({at: 'fulcio-url', message: '.fulcio-url is used only with keyless = true'})
+  if (present('rekor-url') && table['tlog-upload'] !== true && config.tlogUpload !== undefined) {
+    problems.push({at: 'rekor-url', message: '.rekor-url is used only with keyless = true or tlog-upload = true'})
+  }
+
+  return problems
+}

@@ -16,10 +16,10 @@ export type ExportSbom = (typeof EXPORT_SBOM_MODES)[number]
 export const SIGNATURE_FORMATS = ['classic', 'bundle', 'both'] as const
 export type SignatureFormat = (typeof SIGNATURE_FORMATS)[number]
 
-/** One `[[configs]]` entry of cosign.toml: one key to sign every image with. */
+/** One `[[configs]]` entry of cosign.toml: one key (or keyless signing) to sign every image with. */
 export interface SigningConfig {
-  /** absolute path of the private key (relative paths resolved against cosign.toml's folder) */
-  key: string
+  /** absolute path of the private key (relative paths resolved against cosign.toml's folder); absent when keyless */
+  key?: string
   /** where signatures go instead of the image's repository (COSIGN_REPOSITORY), e.g. registry.example.com/sigs */
   repository?: string
   /** COSIGN_DOCKER_MEDIA_TYPES: write Docker v2 media types instead of OCI */
@@ -32,10 +32,16 @@ export interface SigningConfig {
   recursive: boolean
   /** classic `.sig` tags, sigstore bundles as referrers, or both */
   format: SignatureFormat
-  /** sign with a Fulcio certificate instead of the key */
+  /** sign with a Fulcio certificate for an OIDC identity token instead of a key (always logged in Rekor) */
   keyless: boolean
-  /** upload signatures to the Rekor transparency log */
+  /** key-based: also upload signatures to the Rekor transparency log */
   tlogUpload: boolean
+  /** Fulcio (keyless); absent: public Sigstore's */
+  fulcioUrl?: string
+  /** Rekor (keyless, or tlog-upload); absent: public Sigstore's */
+  rekorUrl?: string
+  /** an RFC 3161 timestamp authority; absent: no timestamps */
+  tsaUrl?: string
   /** position in cosign.toml (0-based), for messages: "configs[1]" */
   index: number
 }

@@ -1,47 +1,68 @@
-import {type Verifier} from '../keys/index.js'
+import {messageOf} from '../errors.js'
 import {type Repository} from '../reference/reference.js'
 import {type RegistryClient} from '../registry/client.js'
 import {type ImageManifest} from '../registry/types.js'
 import {MAX_SIGNATURE_LAYERS} from './append-layer.js'
 import {parseStatement, type InTotoStatement} from './bundle/statement.js'
-import {DSSE_MEDIA_TYPE, parseEnvelope, verifiedPayload} from './dsse.js'
+import {type SignerInfo} from './classic-verify.js'
+import {DSSE_MEDIA_TYPE} from './dsse.js'
 import {cosignTag} from './tags.js'
 
 /**
- * cosign verify-attestation for the classic `.att` tag: DSSE envelopes that verify with the key,
- * whose statement names this digest, optionally of one predicate type.
+ * cosign verify-attestation for the classic `.att` tag: DSSE envelopes that verify (with the key,
+ * or by their certificate and log entry), whose statement names this digest, optionally of one
+ * predicate type.
  */
-export interface VerifiedClassicAttestation {
+export interface VerifiedClassicAttestation extends SignerInfo {
   format: 'classic'
   predicateType: string
   statement: InTotoStatement
+}
+
+export interface AttestationVerifyRequest {
+  digest: string
+  repository: Repository
+  predicateType?: string
+  /**
+   * Checks one layer's envelope (the blob as stored, and the layer's annotations): returns the
+   * verified payload and what it learnt about the signer; throws (saying why) when it does not verify.
+   */
+  check: (layer: {envelope: Buffer; annotations: Record<string, string>}) => SignerInfo & {payload: Buffer}
 }
 
 const MAX_ENVELOPE_BYTES = 512 * 1024 * 1024
 
 export async function verifyClassicAttestations(
   client: RegistryClient,
-  request: {digest: string; repository: Repository; verifier: Verifier; predicateType?: string},
-): Promise<{verified: VerifiedClassicAttestation[]; examined: number}> {
+  request: AttestationVerifyRequest,
+): Promise<{verified: VerifiedClassicAttestation[]; examined: number; rejected: string[]}> {
   const manifest = await client.findManifest(request.repository, cosignTag(request.digest, 'att'))
-  if (!manifest) return {verified: [], examined: 0}
+  if (!manifest) return {verified: [], examined: 0, rejected: []}
   const layers = ((manifest.json as ImageManifest).layers ?? []).slice(0, MAX_SIGNATURE_LAYERS)
   const verified: VerifiedClassicAttestation[] = []
+  const rejected: string[] = []
   let examined = 0
   for (const layer of layers) {
     if (layer.mediaType !== DSSE_MEDIA_TYPE) continue
-    if (request.predicateType && layer.annotations?.predicateType !== request.predicateType) continue
+    const annotations = layer.annotations ?? {}
+    if (request.predicateType && annotations.predicateType !== request.predicateType) continue
     examined++
-    const envelope = parseEnvelope(await client.getBlob(request.repository, layer.digest, MAX_ENVELOPE_BYTES))
-    const payload = envelope && verifiedPayload(envelope, request.verifier)
-    const statement = payload && parseStatement(payload)
+    let checked: SignerInfo & {payload: Buffer}
+    try {
+      checked = request.check({envelope: await client.getBlob(request.repository, layer.digest, MAX_ENVELOPE_BYTES), annotations})
+    } catch (error) {
+      rejected.push(messageOf(error))
+      continue
+    }
+
+    const statement = parseStatement(checked.payload)
     if (!statement) continue
     if (request.predicateType && statement.predicateType !== request.predicateType) continue
     if (!statement.subject.some((s) => `sha256:${s.digest.sha256}` === request.digest)) continue
-    verified.push({format: 'classic', predicateType: statement.predicateType, statement})
+    verified.push({format: 'classic', predicateType: statement.predicateType, statement, ...(checked.identity ? {identity: checked.identity} : {})})
   }
 
-  return {verified, examined}
+  return {verified, examined, rejected}
 }
 
 /** cosign's --type names (verify-attestation), or a predicate type URI as is. */

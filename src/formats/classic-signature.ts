@@ -5,6 +5,7 @@ import {type RegistryClient} from '../registry/client.js'
 import {sha256Digest} from '../registry/digest.js'
 import {type Descriptor} from '../registry/types.js'
 import {type AppendResult, appendLayer} from './append-layer.js'
+import {findExistingLayer} from './existing-layer.js'
 import {SIGNATURE_ANNOTATION, SIMPLE_SIGNING_MEDIA_TYPE, simpleSigningPayload} from './simple-signing.js'
 import {cosignTag} from './tags.js'
 
@@ -18,6 +19,20 @@ export interface ClassicSignatureRequest {
   signer: Signer
   annotations: Record<string, string>
   dockerMediaTypes: boolean
+  /** Keyless or logged signatures: the layer annotations cosign adds next to the signature. */
+  witness?: ClassicWitness
+}
+
+/**
+ * The extra annotations of a witnessed signature, computed from the payload and its signature:
+ * cosign's certificate and chain (keyless), Rekor bundle (logged) and RFC 3161 timestamp.
+ */
+export interface ClassicWitness {
+  annotations(payload: Buffer, signature: Buffer): Promise<Record<string, string>>
+  /** Annotations an existing layer must also carry to count as this signature on a re-run (e.g. the Rekor bundle when logging). */
+  requires?: readonly string[]
+  /** Look for this signature before signing and witnessing (a key's logged signature: a re-run logs nothing new). */
+  findExisting?: boolean
 }
 
 export async function writeClassicSignature(client: RegistryClient, request: ClassicSignatureRequest): Promise<AppendResult> {
@@ -28,18 +43,31 @@ export async function writeClassicSignature(client: RegistryClient, request: Cla
   // already is our signature; signing again would only add a duplicate.
   const isDuplicate = async (existing: Descriptor) => {
     const signature = existing.annotations?.[SIGNATURE_ANNOTATION]
-    return existing.digest === payloadDigest && signature !== undefined && verifier.verify(payload, Buffer.from(signature, 'base64'))
+    const witnessed = (request.witness?.requires ?? []).every((name) => Boolean(existing.annotations?.[name]))
+    return existing.digest === payloadDigest && signature !== undefined && witnessed && verifier.verify(payload, Buffer.from(signature, 'base64'))
+  }
+
+  const tag = cosignTag(request.digest, 'sig')
+  if (request.witness?.findExisting) {
+    const existing = await findExistingLayer(client, request.signatureRepository, tag, SIMPLE_SIGNING_MEDIA_TYPE, isDuplicate)
+    if (existing) return existing
   }
 
   const signature = await request.signer.sign(payload)
+  const extra = request.witness ? await request.witness.annotations(payload, signature) : {}
   const layer: Descriptor = {
     mediaType: SIMPLE_SIGNING_MEDIA_TYPE,
     size: payload.length,
     digest: payloadDigest,
-    annotations: {[SIGNATURE_ANNOTATION]: signature.toString('base64')},
+    annotations: sortedAnnotations({...extra, [SIGNATURE_ANNOTATION]: signature.toString('base64')}),
   }
-  return appendLayer(client, request.signatureRepository, cosignTag(request.digest, 'sig'), {content: payload, descriptor: layer}, {
+  return appendLayer(client, request.signatureRepository, tag, {content: payload, descriptor: layer}, {
     dockerMediaTypes: request.dockerMediaTypes,
     isDuplicate,
   })
+}
+
+/** cosign writes layer annotations from a Go map: sorted by name. */
+export function sortedAnnotations(annotations: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(annotations).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
 }

@@ -1,5 +1,4 @@
-import {PluginError} from '../errors.js'
-import {type Verifier} from '../keys/index.js'
+import {messageOf, PluginError} from '../errors.js'
 import {type Repository, repositoryName} from '../reference/reference.js'
 import {type RegistryClient} from '../registry/client.js'
 import {type ImageManifest} from '../registry/types.js'
@@ -14,48 +13,71 @@ import {
 import {cosignTag} from './tags.js'
 
 /**
- * Reads the `.sig` image of a digest and keeps the signatures that verify with the key, sign this
- * digest, and carry the required annotations — cosign verify's checks for key-based signatures.
+ * Reads the `.sig` image of a digest and keeps the signatures that verify (with the key, or by
+ * their certificate and transparency-log entry), sign this digest, and carry the required
+ * annotations — cosign verify's checks.
  */
 export interface VerifyRequest {
   digest: string
   signatureRepository: Repository
-  verifier: Verifier
   annotations: Record<string, string>
+  /**
+   * Checks one layer's signature: with the key, or its certificate, chain and log entry. Returns
+   * what it learnt about the signer; throws (a PluginError saying why) when it does not verify.
+   */
+  check: (layer: {payload: Buffer; annotations: Record<string, string>}) => SignerInfo
 }
 
-export interface VerifiedClassicSignature {
+export interface SignerInfo {
+  /** Keyless: the certificate's identity. */
+  identity?: {subjectAlternativeNames: string[]; issuer: string}
+}
+
+export interface VerifiedClassicSignature extends SignerInfo {
   format: 'classic'
   signatureTag: string
   layerDigest: string
   payload: SimpleSigningPayload
 }
 
+export interface ClassicVerifyResult {
+  verified: VerifiedClassicSignature[]
+  examined: number
+  /** Why each signature that did not verify failed. */
+  rejected: string[]
+}
+
 const MAX_PAYLOAD_BYTES = 1024 * 1024
 
-export async function verifyClassicSignatures(client: RegistryClient, request: VerifyRequest): Promise<{verified: VerifiedClassicSignature[]; examined: number}> {
+export async function verifyClassicSignatures(client: RegistryClient, request: VerifyRequest): Promise<ClassicVerifyResult> {
   const tag = cosignTag(request.digest, 'sig')
+  const result: ClassicVerifyResult = {verified: [], examined: 0, rejected: []}
   const manifest = await client.findManifest(request.signatureRepository, tag)
-  if (!manifest) return {verified: [], examined: 0}
+  if (!manifest) return result
   const layers = (manifest.json as ImageManifest).layers ?? []
   if (layers.length > MAX_SIGNATURE_LAYERS) {
     throw new PluginError('VERIFY_FAILED', `${repositoryName(request.signatureRepository)}:${tag} holds ${layers.length} layers, more than the ${MAX_SIGNATURE_LAYERS} verifiers accept`)
   }
 
-  const verified: VerifiedClassicSignature[] = []
-  let examined = 0
   for (const layer of layers) {
-    const signature = layer.annotations?.[SIGNATURE_ANNOTATION]
-    if (layer.mediaType !== SIMPLE_SIGNING_MEDIA_TYPE || !signature) continue
-    examined++
+    const annotations = layer.annotations ?? {}
+    if (layer.mediaType !== SIMPLE_SIGNING_MEDIA_TYPE || !annotations[SIGNATURE_ANNOTATION]) continue
+    result.examined++
     if (layer.size > MAX_PAYLOAD_BYTES) continue
     const payloadBytes = await client.getBlob(request.signatureRepository, layer.digest, MAX_PAYLOAD_BYTES)
-    if (!request.verifier.verify(payloadBytes, Buffer.from(signature, 'base64'))) continue
+    let signer: SignerInfo
+    try {
+      signer = request.check({payload: payloadBytes, annotations})
+    } catch (error) {
+      result.rejected.push(messageOf(error))
+      continue
+    }
+
     const payload = parseSimpleSigning(payloadBytes)
     if (!payload || payload.critical.image['docker-manifest-digest'] !== request.digest) continue
     if (!hasAnnotations(payload, request.annotations)) continue
-    verified.push({format: 'classic', signatureTag: tag, layerDigest: layer.digest, payload})
+    result.verified.push({format: 'classic', signatureTag: tag, layerDigest: layer.digest, payload, ...(signer.identity ? {identity: signer.identity} : {})})
   }
 
-  return {verified, examined}
+  return result
 }

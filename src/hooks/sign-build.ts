@@ -16,16 +16,19 @@ const CONCURRENCY = 8
  * command the host runs, this module (the whole signer) only when --sign is given.
  */
 
-/** Before the build: cosign.toml strictly, the settings this release can do, every key with its password. */
+/** Before the build: cosign.toml strictly, every key with its password, an identity token for keyless configs. */
 export async function checkBeforeBuild(options: SignOptions): Promise<void> {
   if (!options.sign) throw new PluginError('USAGE', '--cosign-config is used with --sign: add --sign, or drop --cosign-config')
   if (!options.cosignConfig) throw new PluginError('USAGE', '--sign needs --cosign-config FILE (cosign.toml: the keys to sign with)')
   const cosign = await readCosignConfig(options.cosignConfig)
-  // A plan without images checks each config on its own: unsupported settings, repository overrides.
+  // A plan without images checks each config on its own: repository overrides.
   planReport({tags: [], digest: '', file: options.cosignConfig}, cosign)
   // Signers are remembered per key file, so the signer phase reuses these without decrypting again.
   for (const entry of cosign.configs) {
-    await loadSigner(entry.key, passwordSource({passwordFile: entry.passwordFile, interactive: false}))
+    // Keyless: only that a token is there (SIGSTORE_ID_TOKEN, or GitHub Actions' provider); the
+    // certificate is asked for by the signer phase's preflight, after the build.
+    if (entry.keyless) (await import('../keyless/identity-token.js')).identityToken()
+    else await loadSigner(entry.key!, passwordSource({passwordFile: entry.passwordFile, interactive: false}))
   }
 }
 

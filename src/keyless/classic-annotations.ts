@@ -13,10 +13,9 @@ import {type ServiceOptions, tsaWitness} from './witnesses.js'
  * `.sig` layer (FORMATS.md §1): the Fulcio certificate and chain (keyless), the Rekor bundle (when
  * logged), and an RFC 3161 timestamp over the signature (when a TSA is used).
  */
-export const CERTIFICATE_ANNOTATION = 'dev.sigstore.cosign/certificate'
-export const CHAIN_ANNOTATION = 'dev.sigstore.cosign/chain'
-export const BUNDLE_ANNOTATION = 'dev.sigstore.cosign/bundle'
-export const RFC3161_TIMESTAMP_ANNOTATION = 'dev.sigstore.cosign/rfc3161timestamp'
+import {BUNDLE_ANNOTATION, CERTIFICATE_ANNOTATION, CHAIN_ANNOTATION, RFC3161_TIMESTAMP_ANNOTATION} from './annotation-names.js'
+
+export {BUNDLE_ANNOTATION, CERTIFICATE_ANNOTATION, CHAIN_ANNOTATION, RFC3161_TIMESTAMP_ANNOTATION}
 
 export interface ClassicWitnessed {
   certificate?: FulcioCertificate

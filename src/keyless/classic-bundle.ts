@@ -5,6 +5,7 @@ import {pem} from '@sigstore/core'
 import {HashAlgorithm} from '@sigstore/protobuf-specs'
 
 import {PluginError} from '../errors.js'
+import {parseEnvelope} from '../formats/dsse.js'
 import {SIGNATURE_ANNOTATION} from '../formats/simple-signing.js'
 import {splitCertificates} from './certificate.js'
 import {BUNDLE_ANNOTATION, CERTIFICATE_ANNOTATION, CHAIN_ANNOTATION, RFC3161_TIMESTAMP_ANNOTATION} from './classic-annotations.js'
@@ -35,6 +36,34 @@ export function bundleFromClassic(payload: Buffer, annotations: Record<string, s
       content: verificationContent(annotations),
       tlogEntries: annotations[BUNDLE_ANNOTATION] ? [tlogEntryFromRekorBundle(parseRekorBundle(annotations[BUNDLE_ANNOTATION]))] : [],
       timestampVerificationData: {rfc3161Timestamps: timestamps(annotations[RFC3161_TIMESTAMP_ANNOTATION])},
+    },
+  }
+}
+
+/**
+ * A classic `.att` layer (a DSSE envelope + annotations) as a DSSE bundle: the envelope's first
+ * signature, the certificate and chain, the Rekor entry. An RFC 3161 annotation is left out:
+ * cosign 2 timestamps an attestation's whole envelope, where a bundle's timestamp covers the
+ * signature, so it cannot be checked as a bundle's.
+ */
+export function bundleFromClassicAttestation(envelopeBytes: Buffer, annotations: Record<string, string>): Bundle {
+  const envelope = parseEnvelope(envelopeBytes)
+  const first = envelope?.signatures[0]
+  if (!envelope || typeof first?.sig !== 'string') throw new PluginError('VERIFY_FAILED', 'the attestation layer is not a signed DSSE envelope')
+  return {
+    mediaType: BUNDLE_V01_MEDIA_TYPE,
+    content: {
+      $case: 'dsseEnvelope',
+      dsseEnvelope: {
+        payloadType: envelope.payloadType,
+        payload: Buffer.from(envelope.payload, 'base64'),
+        signatures: [{keyid: typeof first.keyid === 'string' ? first.keyid : '', sig: Buffer.from(first.sig, 'base64')}],
+      },
+    },
+    verificationMaterial: {
+      content: verificationContent(annotations),
+      tlogEntries: annotations[BUNDLE_ANNOTATION] ? [tlogEntryFromRekorBundle(parseRekorBundle(annotations[BUNDLE_ANNOTATION]))] : [],
+      timestampVerificationData: {rfc3161Timestamps: []},
     },
   }
 }

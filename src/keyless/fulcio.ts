@@ -9,7 +9,7 @@ import {httpStatusError} from './service-error.js'
  * asks for a new certificate on every signature and keeps only the leaf, while cosign asks once
  * per run and writes the rest of the chain into `dev.sigstore.cosign/chain`.
  */
-export const DEFAULT_FULCIO_URL = 'https://fulcio.sigstore.dev'
+export {DEFAULT_FULCIO_URL} from './defaults.js'
 
 export interface CertificateRequest {
   identityToken: string

@@ -14,7 +14,7 @@ export {
   RFC3161_TIMESTAMP_ANNOTATION,
   witnessClassicSignature,
 } from './classic-annotations.js'
-export {bundleFromClassic} from './classic-bundle.js'
+export {bundleFromClassic, bundleFromClassicAttestation} from './classic-bundle.js'
 export {DEFAULT_FULCIO_URL} from './fulcio.js'
 export {identityToken, type IdentityToken, type IdentityTokenOptions, type IdentityTokenSource} from './identity-token.js'
 export {compilePolicy, type IdentityPolicy} from './identity-policy.js'

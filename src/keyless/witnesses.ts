@@ -1,4 +1,6 @@
-import {DEFAULT_REKOR_URL, RekorWitness, TSAWitness, type Witness} from '@sigstore/sign'
+import {RekorWitness, TSAWitness, type Witness} from '@sigstore/sign'
+
+import {DEFAULT_REKOR_URL} from './defaults.js'
 
 import {serviceError} from './service-error.js'
 

@@ -1,20 +1,15 @@
-import {type SignatureFormat} from '../config/index.js'
 import {PluginError, messageOf} from '../errors.js'
-import {type Signer} from '../keys/index.js'
 import {type Repository, repositoryName} from '../reference/reference.js'
 import {type RegistryClient} from '../registry/client.js'
 import {settleLimit} from '../util/map-limit.js'
 import {type ResolvedImage} from './resolve.js'
-import {writeSignature} from './write-signature.js'
+import {type SigningOptions, writeSignature} from './write-signature.js'
 
-/** `sign IMAGE... --key`: one signature per resolved image, in the chosen format(s). */
-export interface DirectSignOptions {
-  signer: Signer
+/** `sign IMAGE... --key` (or `--keyless`): one signature per resolved image, in the chosen format(s). */
+export interface DirectSignOptions extends SigningOptions {
   annotations: Record<string, string>
   /** Signature repository override (cosign's COSIGN_REPOSITORY). */
   repository?: Repository
-  dockerMediaTypes: boolean
-  format: SignatureFormat
   concurrency: number
 }
 

@@ -1,21 +1,23 @@
 import {PluginError, messageOf} from '../errors.js'
-import {type Signer, loadSigner, passwordSource} from '../keys/index.js'
+import {loadSigner, passwordSource} from '../keys/index.js'
 import {manifestReference, referenceName, repositoryName} from '../reference/reference.js'
 import {type RegistryClient} from '../registry/client.js'
 import {type FetchedManifest} from '../registry/types.js'
 import {distinct, type ReportPlan} from './report-plan.js'
+import {keySigning, type Signing} from './signing-method.js'
 
 /**
  * The RFC's first two steps, before anything is written: every tag readable and pointing at the
- * report's digest, every signature repository writable, every key loadable. Checks record
- * problems instead of throwing, so the user sees all of them at once.
+ * report's digest, every signature repository writable, every key loadable — or, for a keyless
+ * config, an identity token found and a Fulcio certificate issued for it. Checks record problems
+ * instead of throwing, so the user sees all of them at once.
  */
 export interface PreflightState {
   problems: string[]
   /** The image manifest (by digest), kept for the SBOM step. */
   manifest?: FetchedManifest
-  /** Loaded signers, by position in cosign.toml. */
-  signers: Signer[]
+  /** How each config signs (its loaded key, or its keyless signer), by position in cosign.toml. */
+  signing: Signing[]
 }
 
 export async function checkTag(client: RegistryClient, plan: ReportPlan, index: number, state: PreflightState): Promise<void> {
@@ -43,7 +45,22 @@ export async function checkWrite(client: RegistryClient, repository: ReturnType<
 export async function checkKey(plan: ReportPlan, index: number, state: PreflightState): Promise<void> {
   const {config, label} = plan.configs[index]!
   await record(state, `load key of ${label}`, async () => {
-    state.signers[index] = await loadSigner(config.key, passwordSource({passwordFile: config.passwordFile, interactive: false}))
+    const signer = await loadSigner(config.key!, passwordSource({passwordFile: config.passwordFile, interactive: false}))
+    state.signing[index] = keySigning(signer, config)
+  })
+}
+
+/**
+ * A keyless config: the identity token (`--identity-token`, SIGSTORE_ID_TOKEN, GitHub Actions) and
+ * the one Fulcio certificate this config signs with for the whole run.
+ */
+export async function checkKeyless(plan: ReportPlan, index: number, state: PreflightState, token?: string): Promise<void> {
+  const {config, label} = plan.configs[index]!
+  await record(state, `keyless signing for ${label}`, async () => {
+    const [{identityToken}, {keylessSigning}] = await Promise.all([import('../keyless/identity-token.js'), import('./keyless-signing.js')])
+    const keyless = keylessSigning(identityToken({identityToken: token}), config)
+    await keyless.witnessing.certificate()
+    state.signing[index] = keyless
   })
 }
 

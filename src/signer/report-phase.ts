@@ -6,10 +6,10 @@ import {type RegistryClient} from '../registry/client.js'
 import {isIndexMediaType} from '../registry/media-types.js'
 import {type Descriptor, type ImageIndex} from '../registry/types.js'
 import {type OutputMode, type Task, runTasks} from '../ui/tasks.js'
-import {type PreflightState, assertNoProblems, checkKey, checkTag, checkWrite, writeTargets} from './preflight.js'
+import {type PreflightState, assertNoProblems, checkKey, checkKeyless, checkTag, checkWrite, writeTargets} from './preflight.js'
 import {type PlannedConfig, type ReportPlan, type SigningTarget, planReport} from './report-plan.js'
 import {type SbomSubject, collectSboms} from './sbom-export.js'
-import {type Written, writeSbomAttestation, writeSignature} from './write-signature.js'
+import {type SigningOptions, type Written, writeSbomAttestation, writeSignature} from './write-signature.js'
 
 /**
  * The Buildpacks signer phase (RFC "Cosign support"): preflight → sign every image with every
@@ -21,6 +21,8 @@ export interface SignReportInput {
   client: RegistryClient
   output: OutputMode
   concurrency: number
+  /** `--identity-token` for keyless configs (else SIGSTORE_ID_TOKEN, else GitHub Actions). */
+  identityToken?: string
 }
 
 export interface PushedArtifact {
@@ -55,9 +57,9 @@ interface PhaseContext extends PreflightState {
 
 export async function signReport(input: SignReportInput): Promise<SignReportResult> {
   const plan = planReport(input.report, input.cosign)
-  const ctx: PhaseContext = {problems: [], signers: [], pushed: [], warnings: [], failures: []}
+  const ctx: PhaseContext = {problems: [], signing: [], pushed: [], warnings: [], failures: []}
   const tasks: Task<PhaseContext>[] = [
-    {title: 'Preflight: read access, digests, write access, keys', task: (_, task) => task.newListr(preflightTasks(input.client, plan), {concurrent: input.concurrency, exitOnError: false})},
+    {title: 'Preflight: read access, digests, write access, keys', task: (_, task) => task.newListr(preflightTasks(input.client, plan, input.identityToken), {concurrent: input.concurrency, exitOnError: false})},
     {title: 'Check preflight results', task: (c) => assertNoProblems(c)},
     {title: 'Sign', task: (c, task) => task.newListr(signTasks(input.client, plan, c), {concurrent: input.concurrency, exitOnError: false})},
   ]
@@ -84,11 +86,15 @@ export async function signReport(input: SignReportInput): Promise<SignReportResu
   return {image: {digest: plan.digest, tags: input.report.tags}, pushed: ctx.pushed, warnings: ctx.warnings}
 }
 
-function preflightTasks(client: RegistryClient, plan: ReportPlan): Task<PhaseContext>[] {
+function preflightTasks(client: RegistryClient, plan: ReportPlan, identityToken: string | undefined): Task<PhaseContext>[] {
   return [
     ...plan.tags.map((tag, i) => ({title: `Read ${referenceName(tag)}`, task: (c: PhaseContext) => checkTag(client, plan, i, c)})),
     ...writeTargets(plan).map((repository) => ({title: `Write access to ${repositoryName(repository)}`, task: (c: PhaseContext) => checkWrite(client, repository, c)})),
-    ...plan.configs.map((config, i) => ({title: `Load key of ${config.label}`, task: (c: PhaseContext) => checkKey(plan, i, c)})),
+    ...plan.configs.map((planned, i) =>
+      planned.config.keyless
+        ? {title: `Get a Fulcio certificate for ${planned.label}`, task: (c: PhaseContext) => checkKeyless(plan, i, c, identityToken)}
+        : {title: `Load key of ${planned.label}`, task: (c: PhaseContext) => checkKey(plan, i, c)},
+    ),
   ]
 }
 
@@ -112,8 +118,8 @@ function signTasks(client: RegistryClient, plan: ReportPlan, ctx: PhaseContext):
   )
 }
 
-function signingOptions(planned: PlannedConfig, ctx: PhaseContext, index: number) {
-  return {signer: ctx.signers[index]!, format: planned.config.format, dockerMediaTypes: planned.config.dockerMediaTypes}
+function signingOptions(planned: PlannedConfig, ctx: PhaseContext, index: number): SigningOptions {
+  return {...ctx.signing[index]!, format: planned.config.format, dockerMediaTypes: planned.config.dockerMediaTypes}
 }
 
 async function readSboms(client: RegistryClient, plan: ReportPlan, ctx: PhaseContext): Promise<void> {

@@ -37,8 +37,7 @@ export function planReport(report: Report, cosign: CosignConfig): ReportPlan {
   })
   const imageRepositories = distinct(tags.map((t) => t.repository))
   const configs = cosign.configs.map((config) => {
-    const label = `configs[${config.index}] (${config.key})`
-    refuseUnsupported(cosign.file, config)
+    const label = `configs[${config.index}] (${config.key ?? 'keyless'})`
     const override = config.repository ? parseOverride(cosign.file, config) : undefined
     const targets = imageRepositories.map((imageRepository) => ({imageRepository, signatureRepository: override ?? imageRepository}))
     return {config, label, targets}
@@ -58,15 +57,5 @@ function parseOverride(file: string, config: SigningConfig): Repository {
     return parseRepositoryName(config.repository!)
   } catch (error) {
     throw isPluginError(error) ? new PluginError('CONFIG_INVALID', `${file}: configs[${config.index}].repository: ${error.message}`) : error
-  }
-}
-
-/** Keys of the schema that a later release implements: refuse rather than silently ignore. */
-function refuseUnsupported(file: string, config: SigningConfig): void {
-  const unsupported: string[] = []
-  if (config.keyless) unsupported.push('keyless = true')
-  if (config.tlogUpload) unsupported.push('tlog-upload = true')
-  if (unsupported.length > 0) {
-    throw new PluginError('CONFIG_INVALID', `${file}: configs[${config.index}]: not supported yet: ${unsupported.join(', ')}`)
   }
 }

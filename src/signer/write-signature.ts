@@ -1,7 +1,11 @@
+import {type Envelope} from '@sigstore/bundle'
+import {type Signer as SigstoreSigner, type Witness} from '@sigstore/sign'
+
 import {type SignatureFormat} from '../config/index.js'
-import {writeAttestation} from '../formats/attestation.js'
-import {writeBundleAttestation, writeBundleSignature} from '../formats/bundle/index.js'
-import {writeClassicSignature} from '../formats/classic-signature.js'
+import {type AttestationWitness, writeAttestation} from '../formats/attestation.js'
+import {type ClassicWitness, writeClassicSignature} from '../formats/classic-signature.js'
+import {BUNDLE_ANNOTATION} from '../keyless/annotation-names.js'
+import {type FulcioCertificate} from '../keyless/index.js'
 import {type Signer} from '../keys/index.js'
 import {type Repository, repositoryName} from '../reference/reference.js'
 import {type RegistryClient} from '../registry/client.js'
@@ -9,7 +13,8 @@ import {type Descriptor} from '../registry/types.js'
 
 /**
  * One signature or attestation in the configured format(s): classic (`.sig`/`.att` tags, what
- * cosign 2 reads), bundle (Sigstore bundles as OCI referrers, what cosign 3 writes), or both.
+ * cosign 2 reads), bundle (Sigstore bundles as OCI referrers, what cosign 3 writes), or both —
+ * with a key or keyless, and witnessed by Rekor and a timestamp authority as configured.
  */
 export interface Written {
   format: 'classic' | 'bundle'
@@ -27,11 +32,32 @@ export interface Subject {
   descriptor: Descriptor
 }
 
+/**
+ * What vouches for a signature beyond the key: a Fulcio certificate (keyless), a Rekor entry, an
+ * RFC 3161 timestamp. Classic signatures carry them as cosign's layer annotations, bundles as
+ * their verification material.
+ */
+export interface Witnessing {
+  /** Keyless: the certificate of the signer's (ephemeral) key, asked for once and shared. */
+  certificate?: () => Promise<FulcioCertificate>
+  /** Keyless: the same key as @sigstore/sign's Signer, presenting the certificate in bundles. */
+  sigstoreSigner?: SigstoreSigner
+  /** Log every signature in this Rekor. */
+  rekorUrl?: string
+  /** Timestamp every signature with this TSA (classic signatures and bundles; not classic attestations). */
+  tsaUrl?: string
+}
+
 export interface SigningOptions {
   signer: Signer
   format: SignatureFormat
   dockerMediaTypes: boolean
+  witnessing?: Witnessing
 }
+
+/** The sigstore packages cost ~80 ms to load: only runs that write bundles or witness signatures pay. */
+const loadBundles = () => import('../formats/bundle/index.js')
+const loadKeyless = () => import('../keyless/index.js')
 
 const formatsOf = (format: SignatureFormat): ('classic' | 'bundle')[] => (format === 'both' ? ['classic', 'bundle'] : [format])
 
@@ -46,10 +72,12 @@ export async function writeSignature(client: RegistryClient, subject: Subject, a
         signer: options.signer,
         annotations,
         dockerMediaTypes: options.dockerMediaTypes,
+        witness: classicWitness(options),
       })
       written.push({format, repository: repositoryName(result.repository), location: result.tag, manifestDigest: result.manifestDigest, appended: result.appended})
     } else {
-      const result = await writeBundleSignature(client, {...bundleTarget(subject, options), annotations})
+      const {writeBundleSignature} = await loadBundles()
+      const result = await writeBundleSignature(client, {...(await bundleTarget(subject, options)), annotations})
       written.push({format, repository: repositoryName(result.repository), location: result.referrerDigest, manifestDigest: result.referrerDigest, appended: result.appended})
     }
   }
@@ -75,10 +103,12 @@ export async function writeSbomAttestation(
         predicate,
         signer: options.signer,
         dockerMediaTypes: options.dockerMediaTypes,
+        witness: attestationWitness(options),
       })
       written.push({format, repository: repositoryName(result.repository), location: result.tag, manifestDigest: result.manifestDigest, appended: result.appended})
     } else {
-      const result = await writeBundleAttestation(client, {...bundleTarget(subject, options), predicateType, predicate})
+      const {writeBundleAttestation} = await loadBundles()
+      const result = await writeBundleAttestation(client, {...(await bundleTarget(subject, options)), predicateType, predicate})
       written.push({format, repository: repositoryName(result.repository), location: result.referrerDigest, manifestDigest: result.referrerDigest, appended: result.appended})
     }
   }
@@ -86,12 +116,62 @@ export async function writeSbomAttestation(
   return written
 }
 
-function bundleTarget(subject: Subject, options: SigningOptions) {
+/** cosign's `.sig` layer annotations: certificate and chain, Rekor bundle (hashedrekord entry), timestamp. */
+function classicWitness(options: SigningOptions): ClassicWitness | undefined {
+  const witnessing = options.witnessing
+  if (!witnessing || (!witnessing.certificate && !witnessing.rekorUrl && !witnessing.tsaUrl)) return undefined
+  return {
+    requires: witnessing.rekorUrl ? [BUNDLE_ANNOTATION] : [],
+    findExisting: reusable(witnessing),
+    async annotations(payload, signature) {
+      const certificate = await witnessing.certificate?.()
+      const {witnessClassicSignature} = await loadKeyless()
+      return witnessClassicSignature(
+        {payload, signature, ...(certificate ? {certificate} : {publicKeyPem: options.signer.publicKeyPem})},
+        {rekor: witnessing.rekorUrl ? {url: witnessing.rekorUrl} : undefined, tsa: witnessing.tsaUrl ? {url: witnessing.tsaUrl} : undefined},
+      )
+    },
+  }
+}
+
+/**
+ * cosign's `.att` layer annotations: certificate and chain, and the Rekor bundle of a dsse entry
+ * for the envelope. No RFC 3161 timestamp: cosign 2 timestamps an attestation's whole envelope,
+ * sigstore its signature, and no verifier would accept both.
+ */
+function attestationWitness(options: SigningOptions): AttestationWitness | undefined {
+  const witnessing = options.witnessing
+  if (!witnessing || (!witnessing.certificate && !witnessing.rekorUrl)) return undefined
+  return {
+    requires: witnessing.rekorUrl ? [BUNDLE_ANNOTATION] : [],
+    findExisting: reusable(witnessing),
+    async annotations(envelope: Envelope) {
+      const certificate = await witnessing.certificate?.()
+      const signerPem = certificate?.certificatePem ?? options.signer.publicKeyPem
+      const {classicAnnotations, uploadEnvelope} = await loadKeyless()
+      const tlogEntry = witnessing.rekorUrl ? await uploadEnvelope(envelope, signerPem, {url: witnessing.rekorUrl}) : undefined
+      return classicAnnotations({certificate, tlogEntry})
+    },
+  }
+}
+
+/** A key's logged signature is worth looking for before logging again; a keyless one never matches (a fresh key each run). */
+function reusable(witnessing: Witnessing): boolean {
+  return witnessing.rekorUrl !== undefined && witnessing.certificate === undefined
+}
+
+async function bundleTarget(subject: Subject, options: SigningOptions) {
+  const witnessing = options.witnessing
+  const {rekorWitness, tsaWitness} = await loadKeyless()
+  const witnesses: Witness[] = []
+  if (witnessing?.rekorUrl) witnesses.push(rekorWitness(witnessing.rekorUrl))
+  if (witnessing?.tsaUrl) witnesses.push(tsaWitness(witnessing.tsaUrl))
   return {
     imageRepository: subject.imageRepository,
     digest: subject.descriptor.digest,
     descriptor: subject.descriptor,
     signatureRepository: subject.signatureRepository,
-    signer: options.signer,
+    signer: witnessing?.sigstoreSigner ?? options.signer,
+    witnesses,
   }
 }

@@ -4,7 +4,8 @@ import {describe, it} from 'node:test'
 import {parseCosignConfig} from '../../src/config/index.js'
 import {isPluginError} from '../../src/errors.js'
 
-const ALLOWED_CONFIG_KEYS = 'key, repository, docker-media-types, password, export-sbom, recursive, format, keyless, tlog-upload'
+const ALLOWED_CONFIG_KEYS = 'key, repository, docker-media-types, password, export-sbom, recursive, format, keyless, tlog-upload, fulcio-url, rekor-url, tsa-url'
+const NO_KEY = 'has no "key" (path to the private key); or set keyless = true to sign with an OIDC identity token'
 const ANNOTATION_HOW = 'each [[annotations]] needs name = "<name>" and value = "<value>"'
 
 /** Lines joined with \n, so a fixture's line numbers can be read off the array. */
@@ -97,12 +98,42 @@ describe('parseCosignConfig refuses', () => {
   it('a [[configs]] without key, at its header line', () => {
     refused(
       toml('[[configs]]', 'key = "a.key"', '', '# second key', '[[configs]]', 'repository = "registry.example.com/sigs"'),
-      'cosign.toml:5: configs[1] has no "key" (path to the private key)',
+      `cosign.toml:5: configs[1] ${NO_KEY}`,
+    )
+  })
+
+  it('a key and keyless together, or keyless with what only a key or no log has', () => {
+    refused(
+      toml('[[configs]]', 'key = "a.key"', 'keyless = true'),
+      'cosign.toml:3: configs[0] has both "key" and keyless = true; a config signs with a key or keyless: drop one of them',
+    )
+    refused(toml('[[configs]]', 'keyless = true', 'password = "pw"'), 'cosign.toml:3: configs[0].password is the password of a key; a keyless config has no key: drop it')
+    refused(
+      toml('[[configs]]', 'keyless = true', 'tlog-upload = false'),
+      'cosign.toml:3: configs[0].tlog-upload = false cannot apply: keyless signing always records the signature in Rekor (as cosign does)',
+    )
+    // keyless = false is a key-based config, which needs its key.
+    refused(toml('[[configs]]', 'keyless = false'), `cosign.toml:1: configs[0] ${NO_KEY}`)
+  })
+
+  it('service URLs that do not fit the way the config signs, or are not URLs', () => {
+    refused(toml('[[configs]]', 'key = "k"', 'fulcio-url = "https://fulcio.example.com"'), 'cosign.toml:3: configs[0].fulcio-url is used only with keyless = true')
+    refused(
+      toml('[[configs]]', 'key = "k"', 'rekor-url = "https://rekor.example.com"'),
+      'cosign.toml:3: configs[0].rekor-url is used only with keyless = true or tlog-upload = true',
+    )
+    refused(
+      toml('[[configs]]', 'keyless = true', 'rekor-url = "rekor.example.com"'),
+      `cosign.toml:3: configs[0].rekor-url is "rekor.example.com"; expected Rekor's URL, like https://rekor.sigstore.dev`,
+    )
+    refused(
+      toml('[[configs]]', 'keyless = true', 'tsa-url = 1'),
+      `cosign.toml:3: configs[0].tsa-url is an integer (1); expected a string: a timestamp authority's URL, like https://timestamp.example.com`,
     )
   })
 
   it('missing or empty configs', () => {
-    const none = 'cosign.toml: no [[configs]]; add at least one [[configs]] with key = "<path>"'
+    const none = 'cosign.toml: no [[configs]]; add at least one [[configs]] with key = "<path>" (or keyless = true)'
     refused('', none)
     refused(toml('[[annotations]]', 'name = "a"', 'value = "b"'), none)
     refused(toml('configs = []'), none)
@@ -147,7 +178,7 @@ describe('parseCosignConfig refuses', () => {
         'cosign.toml: 5 problems:',
         '  cosign.toml:1: unknown key "extra" at the top level; allowed: annotations, configs',
         `  cosign.toml:2: annotations[0] has no "value"; ${ANNOTATION_HOW}`,
-        '  cosign.toml:4: configs[0] has no "key" (path to the private key)',
+        `  cosign.toml:4: configs[0] ${NO_KEY}`,
         '  cosign.toml:5: configs[0].export-sbom is "sbom"; allowed: none, attestation, attachment',
         '  cosign.toml:8: configs[1].format is "x"; allowed: classic, bundle, both',
       ].join('\n'),

@@ -85,6 +85,47 @@ format = "bundle"
     ])
   })
 
+  it('reads a keyless config without a key, and the service URLs', () => {
+    const text = `
+[[configs]]
+keyless = true
+fulcio-url = "https://fulcio.example.com"
+rekor-url = "http://127.0.0.1:3000"
+tsa-url = "https://tsa.example.com/api/v1/timestamp"
+
+[[configs]]
+key = "release.key"
+tlog-upload = true
+rekor-url = "https://rekor.example.com"
+`
+    const config = parseCosignConfig(text, '/etc/cnb/cosign.toml')
+    assert.deepEqual(config.configs, [
+      {
+        dockerMediaTypes: false,
+        exportSbom: 'attestation',
+        recursive: false,
+        format: 'classic',
+        keyless: true,
+        tlogUpload: false,
+        fulcioUrl: 'https://fulcio.example.com',
+        rekorUrl: 'http://127.0.0.1:3000',
+        tsaUrl: 'https://tsa.example.com/api/v1/timestamp',
+        index: 0,
+      },
+      {
+        key: '/etc/cnb/release.key',
+        dockerMediaTypes: false,
+        exportSbom: 'attestation',
+        recursive: false,
+        format: 'classic',
+        keyless: false,
+        tlogUpload: true,
+        rekorUrl: 'https://rekor.example.com',
+        index: 1,
+      },
+    ])
+  })
+
   it('resolves relative key and password paths against the folder of cosign.toml, not the working directory', () => {
     const config = parseCosignConfig('[[configs]]\nkey = "cosign.key"\npassword = "./pw"\n', 'conf/cosign.toml')
     assert.equal(config.configs[0].key, resolve('conf', 'cosign.key'))
@@ -109,6 +150,9 @@ format = "bundle"
       'format',
       'keyless',
       'tlog-upload',
+      'fulcio-url',
+      'rekor-url',
+      'tsa-url',
     ])
   })
 })

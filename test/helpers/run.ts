@@ -49,11 +49,11 @@ export function runCosign(args: string[], options: RunOptions = {}): Promise<Run
   return run(cosignBin, args, {...options, env: {COSIGN_EXPERIMENTAL: '0', TUF_ROOT: '/nonexistent-tuf', ...options.env}})
 }
 
-/** A clean environment: no inherited registry credentials or cosign settings leak into a test. */
+/** A clean environment: no inherited registry credentials, cosign settings or CI identity tokens leak into a test. */
 function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^(COSIGN_|CNB_|DOCKER_CONFIG$|SIGSTORE_)/.test(key)) continue
+    if (/^(COSIGN_|CNB_|DOCKER_CONFIG$|SIGSTORE_|ACTIONS_ID_TOKEN_REQUEST_)/.test(key)) continue
     env[key] = value
   }
 

@@ -96,12 +96,15 @@ describe('pack-ts build --sign and pack-ts sign, through the host binary', () =>
     const wrongPassword = join(work, 'wrong-password.toml')
     writeFileSync(join(work, 'wrong.txt'), 'not the password\n')
     writeFileSync(wrongPassword, '[[configs]]\nkey = "k.key"\npassword = "wrong.txt"\n')
+    const keyless = join(work, 'keyless.toml')
+    writeFileSync(keyless, '[[configs]]\nkeyless = true\n')
     const cases: [string[], number, RegExp][] = [
       [['--sign'], 2, /^Error: --sign needs --cosign-config FILE/],
       [['--cosign-config', keys.cosignConfig], 2, /^Error: --cosign-config is used with --sign/],
       [['--sign', '--cosign-config', join(work, 'missing.toml')], 2, /^Error: cosign config .*missing\.toml not found/],
       [['--sign', '--cosign-config', badConfig], 2, /unknown key "pasword"/],
       [['--sign', '--cosign-config', wrongPassword], 3, /k\.key/],
+      [['--sign', '--cosign-config', keyless], 2, /keyless signing needs an OIDC identity token/],
     ]
     for (const [flags, code, message] of cases) {
       const result = await buildHere([image, '--publish', ...flags], {COSIGN_PASSWORD: 'not the password either'})

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import {mkdtempSync, writeFileSync} from 'node:fs'
+import {createServer} from 'node:http'
+import {type AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
@@ -84,6 +86,64 @@ describe('secrets never appear in output, errors, --json or debug logs', () => {
       const result = await runCli(['sign', '--report', report, '--cosign-config', config, ...extra], {env: {DOCKER_CONFIG, DEBUG: '*'}})
       assert.equal(result.code, 8, result.stderr)
       assertNoSecrets(result, `signer phase ${extra}`)
+    }
+  })
+})
+
+describe('an OIDC identity token never appears in output, errors, --json or debug logs', () => {
+  // A well-formed JWT whose signature part is the sentinel; the claims would pass our checks.
+  const claims = Buffer.from(JSON.stringify({iss: 'https://oidc.example.test', sub: 'ci@example.test', exp: Math.floor(Date.now() / 1000) + 600})).toString('base64url')
+  const SENTINEL = 'SENTINEL-oidc-signature-3c9e'
+  const token = `${Buffer.from('{"alg":"ES256"}').toString('base64url')}.${claims}.${SENTINEL}`
+  let registry: TestRegistry
+  let refusing: ReturnType<typeof createServer>
+  let refusingURL: string
+  let image: string
+  const work = mkdtempSync(join(tmpdir(), 'secrets-oidc-'))
+  before(async () => {
+    registry = await startRegistry()
+    image = (await pushImage(testClient(), `${registry.host}/oidc/app:v1`)).reference
+    // A Fulcio that refuses every token, echoing the request body back as its error.
+    refusing = createServer((req, res) => {
+      let body = ''
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()))
+      req.on('end', () => res.writeHead(401, {'content-type': 'text/plain'}).end(`invalid token in ${body.slice(0, 0)}`))
+    })
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve))
+    refusingURL = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`
+  })
+  after(async () => {
+    await registry.stop()
+    await new Promise<void>((resolve) => refusing.close(() => resolve()))
+  })
+
+  const assertNoToken = (result: RunResult, label: string) => {
+    const output = result.stdout + result.stderr
+    assert.ok(!output.includes(SENTINEL) && !output.includes(token), `${label}: the identity token leaked:\n${output}`)
+  }
+
+  it('Fulcio unreachable or refusing the token, by flag, file or SIGSTORE_ID_TOKEN, direct and signer phase', async () => {
+    const tokenFile = join(work, 'token')
+    writeFileSync(tokenFile, token)
+    const report = writeReport(work, [image], `sha256:${'d'.repeat(64)}`, 'oidc-report.toml')
+    for (const fulcio of ['http://127.0.0.1:1', refusingURL]) {
+      const config = writeFile(work, 'oidc-cosign.toml', `[[configs]]\nkeyless = true\nfulcio-url = "${fulcio}"\n`)
+      const runs: [string[], NodeJS.ProcessEnv][] = [
+        [['sign', image, '--keyless', '--identity-token', token, '--fulcio-url', fulcio], {}],
+        [['sign', image, '--keyless', '--identity-token', tokenFile, '--fulcio-url', fulcio], {}],
+        [['sign', image, '--keyless', '--fulcio-url', fulcio], {SIGSTORE_ID_TOKEN: token}],
+        [['sign', '--report', report, '--cosign-config', config, '--identity-token', token], {}],
+      ]
+      for (const [args, env] of runs) {
+        for (const extra of [[], ['--json']]) {
+          // oclif's DEBUG output echoes argv: a token given on the command line shows there (as in
+          // `ps`), which is why the README recommends a file or SIGSTORE_ID_TOKEN.
+          const debug = args.includes(token) ? {} : {DEBUG: '*'}
+          const result = await runCli([...args, ...extra], {env: {...env, ...debug}})
+          assert.notEqual(result.code, 0, `${args.join(' ')}: ${result.stdout}`)
+          assertNoToken(result, `${args.join(' ')} ${extra.join(' ')}`)
+        }
+      }
     }
   })
 })

@@ -14,6 +14,8 @@ import {writeFile, writeReport} from '../helpers/report.js'
 import {assertOneLineError, runCli, runCosign} from '../helpers/run.js'
 import {fetchManifest, registrySnapshot} from '../helpers/snapshot.js'
 import {type TokenServer, startTokenServer} from '../helpers/token-server.js'
+import {cosignKeylessEnv} from '../helpers/cosign-keyless.js'
+import {type SigstoreServices, startSigstoreServices, TEST_ISSUER, TEST_SUBJECT} from '../helpers/sigstore-services.js'
 
 const work = mkdtempSync(join(tmpdir(), 'signer-phase-'))
 
@@ -197,9 +199,9 @@ describe('sign --report --cosign-config (the RFC signer phase)', () => {
       ['daemon export', 'daemon', 'key = "a.key"', /daemon-report\.toml: the image was exported to a daemon \(no image\.digest\); signing needs a registry export — build with --publish/],
       ['unknown cosign.toml key', 'ok', 'key = "a.key"\nkeyy = "x"', /bad-cosign\.toml:3: unknown key "keyy" in \[\[configs\]\]; allowed: key, repository/],
       ['bad export-sbom', 'ok', 'key = "a.key"\nexport-sbom = "sbom"', /bad-cosign\.toml:3: configs\[0\]\.export-sbom is "sbom"; allowed: none, attestation, attachment/],
-      ['missing key', 'ok', 'repository = "x.example.com/sigs"', /bad-cosign\.toml:1: configs\[0\] has no "key"/],
+      ['missing key', 'ok', 'repository = "x.example.com/sigs"', /bad-cosign\.toml:1: configs\[0\] has no "key" \(path to the private key\); or set keyless = true/],
       ['TOML syntax error', 'ok', 'key = "a.key', /bad-cosign\.toml:2:\d+: /],
-      ['not yet supported keyless', 'ok', 'key = "a.key"\nkeyless = true', /configs\[0\]: not supported yet: keyless = true/],
+      ['key and keyless together', 'ok', 'key = "a.key"\nkeyless = true', /bad-cosign\.toml:3: configs\[0\] has both "key" and keyless = true; a config signs with a key or keyless: drop one of them/],
     ]
     for (const [name, reportKind, config, message] of cases) {
       it(name, async () => {
@@ -219,6 +221,126 @@ describe('sign --report --cosign-config (the RFC signer phase)', () => {
       const result = await runCli(['sign', 'x/y:z', '--report', 'r.toml', '--cosign-config', 'c.toml'])
       assert.match(assertOneLineError(result), /either as arguments or with --report/)
     })
+  })
+})
+
+describe('sign --report with keyless = true and tlog-upload = true (local Fulcio, Rekor over HTTP)', () => {
+  let registry: TestRegistry
+  let services: SigstoreServices
+  let trustedRoot: string
+  let cosignEnv: Record<string, string>
+  const client = testClient()
+  const identity = ['--certificate-identity', TEST_SUBJECT, '--certificate-oidc-issuer', TEST_ISSUER]
+
+  before(async () => {
+    ;[registry, services] = await Promise.all([startRegistry(), startSigstoreServices()])
+    trustedRoot = join(work, 'phase-trusted-root.json')
+    await services.writeTrustedRoot(trustedRoot)
+    cosignEnv = await cosignKeylessEnv(services, mkdtempSync(join(tmpdir(), 'phase-cosign-')))
+    await generateTestKey(work, 'logged')
+  })
+  after(async () => {
+    await registry?.stop()
+    await services?.stop()
+  })
+
+  const keylessConfig = (extra = '') => `keyless = true\nfulcio-url = "${services.fulcioURL}"\nrekor-url = "${services.rekorURL}"\n${extra}`
+
+  it('keyless: one Fulcio certificate for the run; signatures and SBOM attestations in both formats verify by identity', async () => {
+    const tags = [`${registry.host}/keyless/app:v1`, `${registry.host}/keyless/mirror:v1`]
+    const digest = await pushAppImage(client, tags)
+    const report = writeReport(work, tags, digest, 'keyless-report.toml')
+    const config = writeFile(work, 'keyless-cosign.toml', cosignToml([keylessConfig('format = "both"')], {team: 'payments'}))
+    const token = services.identityToken()
+    const fulcioBefore = services.requests.fulcio
+    const result = await runCli(['sign', '--report', report, '--cosign-config', config, '--json'], {env: {SIGSTORE_ID_TOKEN: token}})
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(services.requests.fulcio - fulcioBefore, 1, 'one certificate per run per config')
+    assert.ok(!result.stdout.includes(token) && !result.stderr.includes(token))
+    const pushed = JSON.parse(result.stdout).pushed
+    // 2 repositories × (1 signature + 3 SBOM documents) × 2 formats
+    assert.equal(pushed.length, 16)
+
+    for (const tag of tags) {
+      const signatures = await runCli(['verify', tag, ...identity, '--trusted-root', trustedRoot, '-a', 'team=payments'])
+      assert.equal(signatures.code, 0, `${tag}: ${signatures.stderr}`)
+      assert.match(signatures.stderr, /\(1 classic, 1 bundle\)/)
+      const attestations = await runCli(['verify', tag, ...identity, '--trusted-root', trustedRoot, '--attestations', '--type', 'cyclonedx', '--json'])
+      assert.equal(attestations.code, 0, `${tag}: ${attestations.stderr}`)
+      assert.deepEqual(JSON.parse(attestations.stdout).map((v: any) => v.format).sort(), ['bundle', 'classic'])
+      const wrong = await runCli(['verify', tag, '--certificate-identity', 'someone@else.test', '--certificate-oidc-issuer', TEST_ISSUER, '--trusted-root', trustedRoot, '--attestations'])
+      assert.equal(wrong.code, 10)
+
+      const cosign = await runCosign(['verify', '--allow-http-registry', ...identity, '-a', 'team=payments', tag], {env: cosignEnv})
+      assert.equal(cosign.code, 0, `${tag}: ${cosign.stderr}`)
+      const cosignAttestation = await runCosign(['verify-attestation', '--allow-http-registry', ...identity, '--type', 'cyclonedx', tag], {env: cosignEnv})
+      assert.equal(cosignAttestation.code, 0, `${tag}: ${cosignAttestation.stderr}`)
+    }
+  })
+
+  it('keyless without an identity token: a preflight problem, nothing written', async () => {
+    const tag = `${registry.host}/keyless/untokened:v1`
+    const digest = await pushAppImage(client, [tag])
+    const report = writeReport(work, [tag], digest, 'untokened-report.toml')
+    const config = writeFile(work, 'untokened-cosign.toml', cosignToml([keylessConfig(), 'key = "logged.key"\npassword = "logged.password"']))
+    const fulcioBefore = services.requests.fulcio
+    const before = await registrySnapshot(registry)
+    const result = await runCli(['sign', '--report', report, '--cosign-config', config])
+    assert.equal(result.code, 8)
+    assert.match(
+      assertOneLineError(result).split('\n').at(-1)!,
+      /^Error: preflight found 1 problem\(s\), nothing was written: \(1\) keyless signing for configs\[0\] \(keyless\): keyless signing needs an OIDC identity token: pass --identity-token, set SIGSTORE_ID_TOKEN/,
+    )
+    assert.equal(services.requests.fulcio, fulcioBefore)
+    assert.deepEqual(await registrySnapshot(registry), before)
+
+    // --identity-token (here a file) serves the keyless config; the key-based one signs as usual.
+    const tokenFile = writeFile(work, 'phase-token', services.identityToken())
+    const signed = await runCli(['sign', '--report', report, '--cosign-config', config, '--identity-token', tokenFile])
+    assert.equal(signed.code, 0, signed.stderr)
+    assert.equal(services.requests.fulcio - fulcioBefore, 1)
+    assert.match(signed.stderr, /Get a Fulcio certificate for configs\[0\] \(keyless\)/)
+    const verified = await runCli(['verify', tag, ...identity, '--trusted-root', trustedRoot])
+    assert.equal(verified.code, 0, verified.stderr)
+    assert.equal((await runCli(['verify', tag, '--key', join(work, 'logged.pub')])).code, 0)
+  })
+
+  it('tlog-upload = true with a key: signature and attestation entries are in Rekor and checked by verify; cosign 2.5 accepts them', async () => {
+    const tag = `${registry.host}/logged/app:v1`
+    const digest = await pushAppImage(client, [tag])
+    const report = writeReport(work, [tag], digest, 'logged-report.toml')
+    const config = writeFile(work, 'logged-cosign.toml', cosignToml([`key = "logged.key"\npassword = "logged.password"\ntlog-upload = true\nrekor-url = "${services.rekorURL}"`]))
+    const result = await runCli(['sign', '--report', report, '--cosign-config', config])
+    assert.equal(result.code, 0, result.stderr)
+    const hex = digest.slice(7)
+    for (const [suffix, kind] of [['sig', 'hashedrekord'], ['att', 'dsse']]) {
+      const {json} = await fetchManifest(registry, 'logged/app', `sha256-${hex}.${suffix}`)
+      for (const layer of json.layers) {
+        const bundle = JSON.parse(layer.annotations['dev.sigstore.cosign/bundle'])
+        const response = await fetch(`${services.rekorURL}/api/v1/log/entries?logIndex=${bundle.Payload.logIndex}`)
+        assert.equal(response.status, 200)
+        const [entry] = Object.values((await response.json()) as Record<string, {body: string}>)
+        assert.equal(JSON.parse(Buffer.from(entry.body, 'base64').toString()).kind, kind)
+      }
+    }
+
+    const pub = join(work, 'logged.pub')
+    assert.equal((await runCli(['verify', tag, '--key', pub])).code, 10, 'a present entry is checked, which needs the trusted root')
+    const verified = await runCli(['verify', tag, '--key', pub, '--trusted-root', trustedRoot])
+    assert.equal(verified.code, 0, verified.stderr)
+    const attested = await runCli(['verify', tag, '--key', pub, '--trusted-root', trustedRoot, '--attestations', '--type', 'spdxjson'])
+    assert.equal(attested.code, 0, attested.stderr)
+    const cosign = await runCosign(['verify', '--allow-http-registry', '--key', pub, tag], {env: cosignEnv})
+    assert.equal(cosign.code, 0, cosign.stderr)
+    const cosignAttestation = await runCosign(['verify-attestation', '--allow-http-registry', '--key', pub, '--type', 'spdxjson', tag], {env: cosignEnv})
+    assert.equal(cosignAttestation.code, 0, cosignAttestation.stderr)
+
+    // A re-run finds every logged entry already there: nothing new in the registry or in Rekor.
+    const rekorBefore = services.requests.rekor
+    const again = await runCli(['sign', '--report', report, '--cosign-config', config, '--json'])
+    assert.equal(again.code, 0, again.stderr)
+    assert.ok(JSON.parse(again.stdout).pushed.every((p: any) => p.appended === false))
+    assert.equal(services.requests.rekor, rekorBefore, 'logged entries are recognised before signing: nothing is logged twice')
   })
 })
 

@@ -1,10 +1,11 @@
 import {type BundleWithDsseEnvelope, bundleFromJSON} from '@sigstore/bundle'
-import {type Signer as VerifiedSigner, type VerificationPolicy} from '@sigstore/verify'
+import {type VerificationPolicy} from '@sigstore/verify'
 
 import {messageOf} from '../../errors.js'
 import {type Repository} from '../../reference/reference.js'
 import {type RegistryClient} from '../../registry/client.js'
 import {type ReferrersSource} from '../../registry/referrers.js'
+import {type SignerInfo} from '../classic-verify.js'
 import {IN_TOTO_PAYLOAD_TYPE} from '../dsse.js'
 import {readBundleReferrers} from './read.js'
 import {type TrustOptions, bundleVerifier} from './sigstore-verifier.js'
@@ -25,15 +26,18 @@ export interface BundleVerifyRequest extends TrustOptions {
   annotations: Record<string, string>
   /** Only statements of this predicate type; undefined: any (the result says which). */
   predicateType?: string
+  /**
+   * Checks each bundle instead of @sigstore/verify with the trust options above (e.g. cosign's
+   * keyless rules with an identity policy): returns the signer, throws saying why it does not verify.
+   */
+  check?: (bundle: BundleWithDsseEnvelope) => SignerInfo
 }
 
-export interface VerifiedBundle {
+export interface VerifiedBundle extends SignerInfo {
   format: 'bundle'
   referrerDigest: string
   predicateType: string
   statement: InTotoStatement
-  /** The certificate identity for keyless bundles. */
-  identity?: NonNullable<VerifiedSigner['identity']>
 }
 
 export interface BundleVerifyResult {
@@ -46,7 +50,7 @@ export interface BundleVerifyResult {
 }
 
 export async function verifyBundles(client: RegistryClient, request: BundleVerifyRequest): Promise<BundleVerifyResult> {
-  const bundles = bundleVerifier(request)
+  const check = request.check ?? defaultCheck(request)
   const {via, referrers} = await readBundleReferrers(client, request.repository, request.digest)
   const result: BundleVerifyResult = {verified: [], examined: 0, rejected: [], via}
   for (const referrer of referrers) {
@@ -61,7 +65,7 @@ export async function verifyBundles(client: RegistryClient, request: BundleVerif
     }
 
     try {
-      const signer = bundles.verify(parsed.bundle, request.policy)
+      const signer = check(parsed.bundle)
       const problem = subjectProblem(parsed.statement, request)
       if (problem) {
         reject(problem)
@@ -81,6 +85,16 @@ export async function verifyBundles(client: RegistryClient, request: BundleVerif
   }
 
   return result
+}
+
+/** @sigstore/verify with the request's key or trust material, and its (exact-match) policy. */
+function defaultCheck(request: BundleVerifyRequest): (bundle: BundleWithDsseEnvelope) => SignerInfo {
+  const bundles = bundleVerifier(request)
+  return (bundle) => {
+    const identity = bundles.verify(bundle, request.policy).identity
+    if (!identity) return {}
+    return {identity: {subjectAlternativeNames: identity.subjectAlternativeName ? [identity.subjectAlternativeName] : [], issuer: identity.extensions?.issuer ?? ''}}
+  }
 }
 
 /** A DSSE bundle and the in-toto statement it carries (not yet verified), or why it is neither. */

@@ -99,13 +99,21 @@ function ensureEmptyConfig(client: RegistryClient, repository: Repository): Prom
 /** An attached bundle of exactly this statement, signed by this key. */
 async function findOwnBundle(client: RegistryClient, target: BundleTarget, predicateType: string, statement: Buffer, verifier: Verifier): Promise<string | undefined> {
   const {referrers} = await readBundleReferrers(client, target.signatureRepository, target.digest, {predicateType})
+  // With witnesses (Rekor, a TSA), only a bundle they witnessed stands for a new one.
+  const witnessed = (target.witnesses?.length ?? 0) > 0
   for (const referrer of referrers) {
     const envelope = (referrer.bundle as {dsseEnvelope?: DsseEnvelope} | undefined)?.dsseEnvelope
     if (!envelope || typeof envelope.payload !== 'string' || !Array.isArray(envelope.signatures)) continue
+    if (witnessed && !hasWitnessMaterial(referrer.bundle)) continue
     if (verifiedPayload(envelope, verifier)?.equals(statement)) return referrer.digest
   }
 
   return undefined
+}
+
+function hasWitnessMaterial(bundle: unknown): boolean {
+  const material = (bundle as {verificationMaterial?: {tlogEntries?: unknown[]; timestampVerificationData?: {rfc3161Timestamps?: unknown[]}}}).verificationMaterial
+  return (material?.tlogEntries?.length ?? 0) > 0 || (material?.timestampVerificationData?.rfc3161Timestamps?.length ?? 0) > 0
 }
 
 async function subjectDescriptor(client: RegistryClient, repository: Repository, digest: string): Promise<Descriptor> {
