@@ -150,8 +150,8 @@ let fastestWindowMs = Number.POSITIVE_INFINITY
 
 function readBackDelay(windowMs: number, attempt: number): number {
   fastestWindowMs = Math.min(fastestWindowMs, windowMs)
-  const base = Math.max(25, 3 * fastestWindowMs) * attempt
-  return Math.min(base + Math.random() * base, 5000)
+  const base = Math.max(20, 1.5 * fastestWindowMs) * attempt
+  return Math.min(base + (Math.random() * base) / 2, 5000)
 }
 
 function sleep(ms: number): Promise<void> {
