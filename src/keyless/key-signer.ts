@@ -17,6 +17,10 @@ export function sigstoreSigner(signer: Signer, hint: string = publicKeyHint(sign
   }
 }
 
+/**
+ * cosign's key hint (internal/key/svkeypair.go): base64 of the SHA-256 of the SPKI DER, written to
+ * `verificationMaterial.publicKey.hint` so a verifier holding several keys can pick the right one.
+ */
 export function publicKeyHint(publicKeyPem: string): string {
   const der = createPublicKey(publicKeyPem).export({type: 'spki', format: 'der'})
   return createHash('sha256').update(der).digest('base64')
