@@ -59,6 +59,22 @@ export interface SigningOptions {
 const loadBundles = () => import('../formats/bundle/index.js')
 const loadKeyless = () => import('../keyless/index.js')
 
+const fromClassic = (r: {repository: Repository; tag: string; manifestDigest: string; appended: boolean}): Written => ({
+  format: 'classic',
+  repository: repositoryName(r.repository),
+  location: r.tag,
+  manifestDigest: r.manifestDigest,
+  appended: r.appended,
+})
+
+const fromBundle = (r: {repository: Repository; referrerDigest: string; appended: boolean}): Written => ({
+  format: 'bundle',
+  repository: repositoryName(r.repository),
+  location: r.referrerDigest,
+  manifestDigest: r.referrerDigest,
+  appended: r.appended,
+})
+
 const formatsOf = (format: SignatureFormat): ('classic' | 'bundle')[] => (format === 'both' ? ['classic', 'bundle'] : [format])
 
 export async function writeSignature(client: RegistryClient, subject: Subject, annotations: Record<string, string>, options: SigningOptions): Promise<Written[]> {
@@ -74,11 +90,11 @@ export async function writeSignature(client: RegistryClient, subject: Subject, a
         dockerMediaTypes: options.dockerMediaTypes,
         witness: classicWitness(options),
       })
-      written.push({format, repository: repositoryName(result.repository), location: result.tag, manifestDigest: result.manifestDigest, appended: result.appended})
+      written.push(fromClassic(result))
     } else {
       const {writeBundleSignature} = await loadBundles()
       const result = await writeBundleSignature(client, {...(await bundleTarget(subject, options)), annotations})
-      written.push({format, repository: repositoryName(result.repository), location: result.referrerDigest, manifestDigest: result.referrerDigest, appended: result.appended})
+      written.push(fromBundle(result))
     }
   }
 
@@ -105,11 +121,11 @@ export async function writeSbomAttestation(
         dockerMediaTypes: options.dockerMediaTypes,
         witness: attestationWitness(options),
       })
-      written.push({format, repository: repositoryName(result.repository), location: result.tag, manifestDigest: result.manifestDigest, appended: result.appended})
+      written.push(fromClassic(result))
     } else {
       const {writeBundleAttestation} = await loadBundles()
       const result = await writeBundleAttestation(client, {...(await bundleTarget(subject, options)), predicateType, predicate})
-      written.push({format, repository: repositoryName(result.repository), location: result.referrerDigest, manifestDigest: result.referrerDigest, appended: result.appended})
+      written.push(fromBundle(result))
     }
   }
 
