@@ -8,6 +8,13 @@ export const registryFlags = {
     default: [],
     helpValue: 'HOST',
   }),
+  'registry-timeout': Flags.integer({
+    summary: 'Seconds to wait for each registry response before retrying or failing.',
+    default: 60,
+    min: 1,
+    max: 3600,
+    helpValue: 'SECONDS',
+  }),
   'registry-ca': Flags.string({
     summary: "PEM file with a CA certificate to trust for registries' TLS (repeatable); NODE_EXTRA_CA_CERTS works too.",
     multiple: true,

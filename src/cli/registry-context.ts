@@ -14,12 +14,15 @@ export interface RegistryContextOptions {
   insecureRegistries: readonly string[]
   /** Files named by --registry-ca. */
   registryCaFiles?: readonly string[]
+  /** --registry-timeout, in seconds. */
+  timeoutSeconds?: number
 }
 
 export function createRegistryClient(config: Config, options: RegistryContextOptions): RegistryClient {
   const keychain = createKeychain({hostCredentials: (registry) => askHost(config, registry)})
   const caCertificates = (options.registryCaFiles ?? []).map(readCaFile)
-  return new RegistryClient({credentials: keychain, insecureRegistries: options.insecureRegistries, caCertificates})
+  const timeoutMs = options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000
+  return new RegistryClient({credentials: keychain, insecureRegistries: options.insecureRegistries, caCertificates, timeoutMs})
 }
 
 function readCaFile(path: string): string {

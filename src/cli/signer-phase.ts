@@ -14,6 +14,7 @@ export interface SignerPhaseOptions {
   cosignConfigPath: string
   insecureRegistries: readonly string[]
   registryCaFiles?: readonly string[]
+  timeoutSeconds?: number
   output: OutputMode
   concurrency: number
   /** `--identity-token` for keyless configs. */
@@ -22,7 +23,11 @@ export interface SignerPhaseOptions {
 
 export async function runSignerPhase(config: Config, options: SignerPhaseOptions): Promise<SignReportResult> {
   const cosign = await readCosignConfig(options.cosignConfigPath)
-  const client = createRegistryClient(config, {insecureRegistries: options.insecureRegistries, registryCaFiles: options.registryCaFiles})
+  const client = createRegistryClient(config, {
+    insecureRegistries: options.insecureRegistries,
+    registryCaFiles: options.registryCaFiles,
+    timeoutSeconds: options.timeoutSeconds,
+  })
   return signReport({report: options.report, cosign, client, output: options.output, concurrency: options.concurrency, identityToken: options.identityToken})
 }
 

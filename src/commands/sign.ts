@@ -71,6 +71,7 @@ Keyless (--keyless, or keyless = true in cosign.toml): an OIDC identity token (-
         cosignConfigPath: flags['cosign-config']!,
         insecureRegistries: flags['insecure-registry'],
         registryCaFiles: flags['registry-ca'],
+        timeoutSeconds: flags['registry-timeout'],
         output: {json: this.jsonEnabled(), quiet: flags.quiet},
         concurrency: flags.concurrency,
         identityToken: readIdentityToken(flags['identity-token']),
@@ -87,7 +88,11 @@ Keyless (--keyless, or keyless = true in cosign.toml): an OIDC identity token (-
     const references = images.map((image) => parseReference(image))
     const annotations = parseAnnotationFlags(flags.annotations)
     const repository = flags.repository ? parseRepositoryName(flags.repository) : undefined
-    const client = createRegistryClient(this.config, {insecureRegistries: flags['insecure-registry'], registryCaFiles: flags['registry-ca']})
+    const client = createRegistryClient(this.config, {
+      insecureRegistries: flags['insecure-registry'],
+      registryCaFiles: flags['registry-ca'],
+      timeoutSeconds: flags['registry-timeout'],
+    })
     // The key decrypts (or Fulcio certifies the keyless key) while the images resolve; a key or
     // certificate problem is reported first, and nothing is written until both are done.
     const resolving = resolveImages(client, references, flags.concurrency)

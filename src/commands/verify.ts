@@ -72,7 +72,11 @@ With --attestations, verifies in-toto attestations instead (the .att tag and bun
       insecureIgnoreTlog: flags['insecure-ignore-tlog'],
       insecureIgnoreSct: flags['insecure-ignore-sct'],
     })
-    const client = createRegistryClient(this.config, {insecureRegistries: flags['insecure-registry'], registryCaFiles: flags['registry-ca']})
+    const client = createRegistryClient(this.config, {
+      insecureRegistries: flags['insecure-registry'],
+      registryCaFiles: flags['registry-ca'],
+      timeoutSeconds: flags['registry-timeout'],
+    })
     const [image] = await resolveImages(client, [reference], 1)
     const result = await verifyImage(client, {
       digest: image!.digest,

@@ -3,7 +3,7 @@ import {type Repository, isDigest, repositoryName} from '../reference/reference.
 import {sha256Digest, verifyDigest} from './digest.js'
 import {type HttpResponse} from './http.js'
 import {MANIFEST_ACCEPT} from './media-types.js'
-import {registryError} from './registry-error.js'
+import {RegistryResponseError, registryError} from './registry-error.js'
 import {type Scope, pull, push} from './scope.js'
 import {RegistryTransport, type TransportOptions, header} from './transport.js'
 import {type Descriptor, type FetchedManifest} from './types.js'
@@ -15,6 +15,13 @@ import {type Descriptor, type FetchedManifest} from './types.js'
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 /** Below this size an upload is cheaper than asking whether the registry has the blob. */
 const SMALL_BLOB_BYTES = 64 * 1024
+const UPLOAD_ATTEMPTS = 4
+
+/** Worth trying again: the registry was unreachable for a moment or answered 5xx/429. */
+function isTransient(error: unknown): boolean {
+  if (error instanceof RegistryResponseError) return error.status >= 500 || error.status === 429 || error.status === 408
+  return error instanceof PluginError && error.code === 'REGISTRY_UNREACHABLE'
+}
 
 export class RegistryClient {
   private readonly transports = new Map<string, RegistryTransport>()
@@ -120,6 +127,19 @@ export class RegistryClient {
    * a `PUT` finishes it.
    */
   async uploadBlob(repository: Repository, content: Buffer, mediaType: string): Promise<Descriptor> {
+    // An upload is content-addressed, so the whole POST + PUT may start over after a transient
+    // failure (a reset, a 5xx): a half-finished session is simply abandoned.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.uploadBlobOnce(repository, content, mediaType)
+      } catch (error) {
+        if (attempt >= UPLOAD_ATTEMPTS || !isTransient(error)) throw error
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt + Math.random() * 100))
+      }
+    }
+  }
+
+  private async uploadBlobOnce(repository: Repository, content: Buffer, mediaType: string): Promise<Descriptor> {
     const digest = sha256Digest(content)
     const descriptor = {mediaType, digest, size: content.length}
     const small = content.length <= SMALL_BLOB_BYTES

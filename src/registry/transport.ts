@@ -189,8 +189,10 @@ export class RegistryTransport {
 
   /** One exchange; on a loopback registry the first one settles HTTPS or plain HTTP (like ggcr). */
   private async exchange(request: HttpRequest): Promise<HttpResponse> {
-    const withAgent = {...request, httpsAgent: this.httpsAgent}
-    if (this.schemeDecided || request.url.origin !== this.origin) return httpRequest(withAgent)
+    // A retry of a request built before the switch to plain HTTP still names https://registry.
+    const url = request.url.host === this.registry && `${request.url.protocol}//${request.url.host}` !== this.origin ? new URL(request.url.pathname + request.url.search, this.origin) : request.url
+    const withAgent = {...request, url, httpsAgent: this.httpsAgent}
+    if (this.schemeDecided || url.origin !== this.origin) return httpRequest(withAgent)
     try {
       const response = await httpRequest(withAgent)
       this.schemeDecided = true
@@ -200,8 +202,7 @@ export class RegistryTransport {
       if (!plain) throw error
       this.origin = `http://${this.registry}`
       this.schemeDecided = true
-      const url = new URL(request.url.pathname + request.url.search, this.origin)
-      return httpRequest({...withAgent, url})
+      return httpRequest({...withAgent, url: new URL(url.pathname + url.search, this.origin)})
     }
   }
 
