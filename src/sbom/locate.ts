@@ -40,6 +40,9 @@ export interface SbomLayerLocation {
  * manifest disagreeing on the layer count, a malformed descriptor).
  */
 export function findSbomLayer(manifest: ManifestLike, config: ImageConfigLike): SbomLayerLocation | undefined {
+  // Both come from the registry: a digest-correct `null` or array is still not a manifest/config.
+  if (!isObject(config as unknown)) throw new PluginError('SBOM_INVALID', 'the image config is not a JSON object')
+  if (!isObject(manifest as unknown)) throw new PluginError('SBOM_INVALID', 'the image manifest is not a JSON object')
   const diffId = sbomDiffId(config)
   if (diffId === undefined) return undefined
 

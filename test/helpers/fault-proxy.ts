@@ -16,15 +16,20 @@ export interface FaultOptions {
   slow?: {path: RegExp; delayMs: number}
   /** Deterministic pseudo-random faults. */
   seed?: number
+  /** Requests whose method and path match always get a 503 (a write that keeps failing). */
+  alwaysFail?: {method: string; path: RegExp}
 }
 
 export interface FaultProxy {
   host: string
+  /** From now on, forward everything untouched (same address, so image names stay the same). */
+  heal(): void
   stats: {requests: number; resets: number; unavailable: number; delayed: number}
   stop(): Promise<void>
 }
 
-export async function startFaultProxy(target: string, options: FaultOptions): Promise<FaultProxy> {
+export async function startFaultProxy(target: string, faults: FaultOptions): Promise<FaultProxy> {
+  let options = faults
   const [targetHost, targetPort] = target.split(':')
   const stats = {requests: 0, resets: 0, unavailable: 0, delayed: 0}
   let seed = options.seed ?? 42
@@ -33,6 +38,13 @@ export async function startFaultProxy(target: string, options: FaultOptions): Pr
   const timers = new Set<NodeJS.Timeout>()
   const server = http.createServer((req, res) => {
     stats.requests++
+    if (options.alwaysFail && req.method === options.alwaysFail.method && options.alwaysFail.path.test(req.url ?? '')) {
+      stats.unavailable++
+      res.writeHead(503, {'content-type': 'application/json'}).end('{"errors":[{"code":"UNAVAILABLE","message":"injected"}]}')
+      req.resume()
+      return
+    }
+
     const roll = random()
     if (roll < (options.resetRate ?? 0)) {
       stats.resets++
@@ -77,6 +89,9 @@ export async function startFaultProxy(target: string, options: FaultOptions): Pr
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
   return {
     host: `127.0.0.1:${port}`,
+    heal: () => {
+      options = {}
+    },
     stats,
     stop: () =>
       new Promise((resolve) => {

@@ -49,6 +49,34 @@ describe('registry faults', () => {
     })
   }
 
+  it('a run that failed halfway says what was and was not signed; run again, it completes the rest and adds nothing twice', async () => {
+    const images = []
+    for (let i = 0; i < 3; i++) images.push(await pushImage(client, `${registry.host}/halfway/i${i}:v1`))
+    const failing = images[1]!
+    const proxy = await startFaultProxy(registry.host, {alwaysFail: {method: 'PUT', path: new RegExp(`/manifests/sha256-${failing.digest.slice(7)}\\.sig$`)}})
+    const viaProxy = images.map((image) => image.reference.replace(registry.host, proxy.host))
+    let again: Awaited<ReturnType<typeof runCli>>
+    try {
+      const first = await runCli(['sign', ...viaProxy, '--key', key.key, '--password-file', key.passwordFile])
+      const line = assertOneLineError(first)
+      assert.equal(first.code, 9)
+      assert.match(line, new RegExp(`1 of 3 images not signed: .*halfway/i1:v1: .*HTTP 503.*; signed: .*halfway/i0@.*halfway/i2@`))
+      proxy.heal()
+      again = await runCli(['sign', ...viaProxy, '--key', key.key, '--password-file', key.passwordFile])
+    } finally {
+      await proxy.stop()
+    }
+
+    assert.equal(again.code, 0, again.stderr)
+    assert.match(again.stdout, /^Already signed .*halfway\/i0@/m)
+    assert.match(again.stdout, /^Signed .*halfway\/i1@/m)
+    assert.match(again.stdout, /^Already signed .*halfway\/i2@/m)
+    for (const image of images) {
+      const manifest = await fetchManifest(registry, image.repository.path, `sha256-${image.digest.slice(7)}.sig`)
+      assert.equal(manifest.json.layers.length, 1)
+    }
+  })
+
   it('a registry slower than --registry-timeout: a clear error naming it, in bounded time, nothing written', async () => {
     const image = await pushImage(client, `${registry.host}/slow:v1`)
     const proxy = await startFaultProxy(registry.host, {slow: {path: /\/manifests\//, delayMs: 30_000}})
