@@ -6,6 +6,7 @@ import {RegistryResponseError} from '../registry/registry-error.js'
 import {push} from '../registry/scope.js'
 import {type Descriptor, type ImageManifest} from '../registry/types.js'
 import {KeyedLock} from '../util/keyed-lock.js'
+import {readBackDelay, sleep} from '../util/read-back.js'
 import {buildSignatureImage} from './signature-image.js'
 
 /**
@@ -141,19 +142,3 @@ function identity(descriptor: Descriptor): string {
   return JSON.stringify([descriptor.digest, descriptor.mediaType, annotations])
 }
 
-/**
- * The fastest read-to-write seen in this process estimates another writer's window: it grows
- * with the machine's and the registry's load (what slows other writers too) but not with our own
- * queueing when many images are signed at once, which would only make every signer wait longer.
- */
-let fastestWindowMs = Number.POSITIVE_INFINITY
-
-function readBackDelay(windowMs: number, attempt: number): number {
-  fastestWindowMs = Math.min(fastestWindowMs, windowMs)
-  const base = Math.max(20, 1.5 * fastestWindowMs) * attempt
-  return Math.min(base + (Math.random() * base) / 2, 5000)
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}

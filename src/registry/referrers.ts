@@ -8,6 +8,7 @@ import {MediaType} from './media-types.js'
 import {type Scope, pull, push} from './scope.js'
 import {header} from './transport.js'
 import {type Descriptor, type ImageManifest} from './types.js'
+import {readBackDelay, sleep} from '../util/read-back.js'
 
 /**
  * OCI 1.1 referrers: manifests (bundles, attestations) that name another manifest as `subject`.
@@ -101,25 +102,28 @@ export async function addReferrer(
 }
 
 /**
- * Read (with ETag), add unless listed, write with If-Match, read again to confirm. A registry that
- * honours If-Match refuses a stale write (412); one that ignores it (distribution 2.8) may let
- * another process overwrite us, which the confirming read catches: then start over, after a
- * random pause so two writers stop colliding.
+ * Read (with ETag), merge, write with If-Match, wait, read back. A registry that honours If-Match
+ * refuses a stale write (412); one that ignores it (distribution 2.8) may let another process
+ * overwrite us. So the merge keeps every entry seen at any read (entries a racing writer dropped
+ * are put back), and the read-back comes after a delay sized like another writer's read-to-write
+ * (src/util/read-back.ts), until our entry and all seen ones are listed.
  */
 async function addToFallbackIndex(client: RegistryClient, repository: Repository, tag: string, entry: Descriptor): Promise<void> {
+  const seen = new Map<string, Record<string, unknown>>()
   for (let attempt = 1; attempt <= MAX_FALLBACK_ATTEMPTS; attempt++) {
+    const readAt = Date.now()
     const current = await readFallbackIndex(client, repository, tag)
-    if (current && listed(current, entry.digest)) return
-    const next = withEntry(current?.raw, entry)
-    const stored = current?.etag
-      ? await client.putManifestIfMatch(repository, tag, next, MediaType.ociIndex, current.etag)
-      : (await client.putManifest(repository, tag, next, MediaType.ociIndex), true)
-    if (stored) {
-      const check = await readFallbackIndex(client, repository, tag)
-      if (check && listed(check, entry.digest)) return
+    for (const listedEntry of current?.manifests ?? []) {
+      if (typeof listedEntry?.digest === 'string' && !seen.has(listedEntry.digest)) seen.set(listedEntry.digest, listedEntry)
     }
 
-    await sleep(25 * 2 ** attempt * (0.5 + Math.random()))
+    const missing = [...seen.values()].filter((known) => !current || !listed(current, String(known.digest)))
+    const ours = current !== undefined && listed(current, entry.digest)
+    if (ours && missing.length === 0) return
+    const next = withEntries(current?.raw, [...missing, ...(ours ? [] : [entryJson(entry)])])
+    if (current?.etag) await client.putManifestIfMatch(repository, tag, next, MediaType.ociIndex, current.etag)
+    else await client.putManifest(repository, tag, next, MediaType.ociIndex)
+    await sleep(readBackDelay(Date.now() - readAt, attempt))
   }
 
   throw new PluginError(
@@ -157,12 +161,12 @@ function listed(index: FallbackIndex, digest: string): boolean {
   return index.manifests.some((m) => m?.digest === digest)
 }
 
-/** The index plus one entry, sorted by digest like go-containerregistry does (same bytes from either tool). */
-function withEntry(raw: FallbackIndex['raw'] | undefined, entry: Descriptor): Buffer {
+/** The index plus entries, sorted by digest like go-containerregistry does (same bytes from either tool). */
+function withEntries(raw: FallbackIndex['raw'] | undefined, entries: Record<string, unknown>[]): Buffer {
   const {schemaVersion: _v, mediaType: _m, manifests = [], ...rest} = raw ?? {manifests: []}
   void _v
   void _m
-  const all = [...manifests, entryJson(entry)].sort((a, b) => (String(a.digest) < String(b.digest) ? -1 : String(a.digest) > String(b.digest) ? 1 : 0))
+  const all = [...manifests, ...entries].sort((a, b) => (String(a.digest) < String(b.digest) ? -1 : String(a.digest) > String(b.digest) ? 1 : 0))
   return Buffer.from(JSON.stringify({schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: all, ...rest}))
 }
 
@@ -218,8 +222,4 @@ function parseJson(bytes: Buffer): unknown {
   } catch {
     return undefined
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }

@@ -43,6 +43,20 @@ describe(`${SIGNERS} concurrent signer processes on one image`, () => {
     })
   }
 
+  it(`bundle format: ${SIGNERS} concurrent processes, every referrer stays in the fallback index and verifies`, async () => {
+    const image = await pushImage(testClient(), `${registry.host}/race:bundles`)
+    const results = await Promise.all(
+      keys.map((key) => runCli(['sign', image.reference, '--key', key.key, '--password-file', key.passwordFile, '--format', 'bundle', '--quiet'])),
+    )
+    for (const result of results) assert.equal(result.code, 0, result.stderr)
+    const index = await fetchManifest(registry, 'race', `sha256-${image.digest.slice(7)}`)
+    assert.equal(index.json.manifests.length, SIGNERS)
+    for (const key of keys) {
+      const verified = await runCli(['verify', image.reference, '--key', key.pub])
+      assert.equal(verified.code, 0, `${key.key}: ${verified.stderr}`)
+    }
+  })
+
   it('ours next to cosign: every one of our signatures survives', async () => {
     const image = await pushImage(testClient(), `${registry.host}/race:mixed`)
     const ourKeys = keys.slice(0, 4)
