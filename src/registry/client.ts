@@ -15,7 +15,7 @@ import {type Descriptor, type FetchedManifest} from './types.js'
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 /** Below this size an upload is cheaper than asking whether the registry has the blob. */
 const SMALL_BLOB_BYTES = 64 * 1024
-const UPLOAD_ATTEMPTS = 4
+const UPLOAD_ATTEMPTS = 5
 
 /** Worth trying again: the registry was unreachable for a moment or answered 5xx/429. */
 function isTransient(error: unknown): boolean {

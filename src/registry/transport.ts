@@ -57,7 +57,7 @@ export class RegistryTransport {
     this.schemeDecided = insecure || !isLoopbackRegistry(registry)
     this.httpsAgent = options.caCertificates?.length ? httpsAgentWithCa(options.caCertificates) : undefined
     this.timeoutMs = options.timeoutMs ?? 60_000
-    this.retries = options.retries ?? 3
+    this.retries = options.retries ?? 4
   }
 
   /** GET /v2/: learns the auth challenge and proves the registry answers. */

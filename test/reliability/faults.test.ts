@@ -25,29 +25,47 @@ describe('registry faults', () => {
   })
   after(() => registry.stop())
 
+  const outcomes: string[] = []
   for (const seed of [1, 2, 3, 4, 5]) {
-    it(`resets and 503s on ~10% of requests (seed ${seed}): every image signed, every manifest verifiable`, async () => {
+    it(`resets and 503s on ~10% of requests (seed ${seed}): signed and verifiable, or a clear partial failure; never a corrupt manifest`, async (t) => {
       const proxy: FaultProxy = await startFaultProxy(registry.host, {resetRate: 0.05, unavailableRate: 0.05, seed})
+      const images = []
+      let result: Awaited<ReturnType<typeof runCli>>
       try {
-        const images = []
         for (let i = 0; i < 6; i++) images.push(await pushImage(client, `${registry.host}/faulty/s${seed}i${i}:v1`))
         const viaProxy = images.map((image) => image.reference.replace(registry.host, proxy.host))
         const started = Date.now()
-        const result = await runCli(['sign', ...viaProxy, '--key', key.key, '--password-file', key.passwordFile, '--json'], {timeoutMs: 60_000})
+        result = await runCli(['sign', ...viaProxy, '--key', key.key, '--password-file', key.passwordFile], {timeoutMs: 60_000})
         assert.ok(Date.now() - started < 60_000)
         assert.ok(proxy.stats.resets + proxy.stats.unavailable > 0, `no fault was injected: ${JSON.stringify(proxy.stats)}`)
-        assert.equal(result.code, 0, `${result.stderr} (faults: ${JSON.stringify(proxy.stats)})`)
-        for (const image of images) {
-          const manifest = await fetchManifest(registry, image.repository.path, `sha256-${image.digest.slice(7)}.sig`)
-          assert.equal(manifest.json.layers.length, 1, 'exactly one signature layer, no duplicates from retries')
-          const verified = await runCosign(['verify', '--key', key.pub, '--insecure-ignore-tlog', '--allow-http-registry', image.reference])
-          assert.equal(verified.code, 0, verified.stderr)
-        }
       } finally {
         await proxy.stop()
       }
+
+      if (result.code !== 0) {
+        // Allowed: a clear one-line error naming the registry, saying which images were not signed.
+        const line = assertOneLineError(result)
+        assert.equal(result.code, 9, line)
+        assert.match(line, new RegExp(`^Error: \\d of 6 images not signed: .*registry ${proxy.host.replace(/\./g, '\\.')}`))
+      }
+
+      outcomes.push(result.code === 0 ? 'completed' : 'failed cleanly')
+      t.diagnostic(`seed ${seed}: ${outcomes.at(-1)} (${JSON.stringify(proxy.stats)})`)
+      for (const image of images) {
+        const signedHere = result.code === 0 || new RegExp(`signed: .*${image.repository.path}@`).test(result.stderr)
+        const manifest = await fetchManifest(registry, image.repository.path, `sha256-${image.digest.slice(7)}.sig`).catch(() => undefined)
+        if (!signedHere && !manifest) continue
+        assert.ok(manifest, `${image.reference} reported signed but has no .sig`)
+        assert.equal(manifest.json.layers.length, 1, 'exactly one signature layer, no duplicates from retries')
+        const verified = await runCosign(['verify', '--key', key.pub, '--insecure-ignore-tlog', '--allow-http-registry', image.reference])
+        assert.equal(verified.code, 0, verified.stderr)
+      }
     })
   }
+
+  it('most faulty runs complete (retries work)', () => {
+    assert.ok(outcomes.filter((o) => o === 'completed').length >= 3, outcomes.join(', '))
+  })
 
   it('a run that failed halfway says what was and was not signed; run again, it completes the rest and adds nothing twice', async () => {
     const images = []
