@@ -23,6 +23,13 @@ export const registryFlags = {
   }),
 }
 
+/** Limits on the SBOM layer read from the registry (it is outside input: a gzip bomb is refused). */
+export const sbomLimitFlags = {
+  'sbom-max-layer-mib': Flags.integer({summary: 'Largest SBOM layer blob to download, in MiB.', default: 256, min: 1, helpValue: 'MIB'}),
+  'sbom-max-uncompressed-mib': Flags.integer({summary: 'Largest uncompressed SBOM layer, in MiB (stops gzip bombs while streaming).', default: 1024, min: 1, helpValue: 'MIB'}),
+  'sbom-max-document-mib': Flags.integer({summary: 'Largest single SBOM document, in MiB.', default: 256, min: 1, helpValue: 'MIB'}),
+}
+
 export function annotationFlag(options: {exclusive?: string[]} = {}) {
   return Flags.string({
     char: 'a',

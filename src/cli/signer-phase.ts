@@ -19,6 +19,8 @@ export interface SignerPhaseOptions {
   concurrency: number
   /** `--identity-token` for keyless configs. */
   identityToken?: string
+  /** --sbom-max-*-mib, in MiB. */
+  sbomLimitsMiB?: {layer?: number; uncompressed?: number; document?: number}
 }
 
 export async function runSignerPhase(config: Config, options: SignerPhaseOptions): Promise<SignReportResult> {
@@ -28,7 +30,14 @@ export async function runSignerPhase(config: Config, options: SignerPhaseOptions
     registryCaFiles: options.registryCaFiles,
     timeoutSeconds: options.timeoutSeconds,
   })
-  return signReport({report: options.report, cosign, client, output: options.output, concurrency: options.concurrency, identityToken: options.identityToken})
+  const MiB = 1024 * 1024
+  const limits = options.sbomLimitsMiB ?? {}
+  const sbomLimits = {
+    ...(limits.layer ? {maxCompressedBytes: limits.layer * MiB} : {}),
+    ...(limits.uncompressed ? {maxUncompressedBytes: limits.uncompressed * MiB} : {}),
+    ...(limits.document ? {maxDocumentBytes: limits.document * MiB} : {}),
+  }
+  return signReport({report: options.report, cosign, client, output: options.output, concurrency: options.concurrency, identityToken: options.identityToken, sbomLimits})
 }
 
 /** The lines a person reads after the run (stdout), and warnings (stderr). */

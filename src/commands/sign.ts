@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {parseAnnotationFlags} from '../cli/annotations.js'
-import {annotationFlag, registryFlags} from '../cli/flags.js'
+import {annotationFlag, registryFlags, sbomLimitFlags} from '../cli/flags.js'
 import {createRegistryClient} from '../cli/registry-context.js'
 import {keylessFlags, readIdentityToken, signingFromFlags} from '../cli/signing-flags.js'
 import {PluginError} from '../errors.js'
@@ -56,6 +56,7 @@ Keyless (--keyless, or keyless = true in cosign.toml): an OIDC identity token (-
     concurrency: Flags.integer({summary: 'Images and steps run at once.', default: 8, min: 1, max: 64}),
     quiet: Flags.boolean({char: 'q', summary: 'No progress output; errors only.'}),
     ...registryFlags,
+    ...sbomLimitFlags,
   }
 
   async run(): Promise<SignedImage[] | SignReportResult> {
@@ -72,6 +73,7 @@ Keyless (--keyless, or keyless = true in cosign.toml): an OIDC identity token (-
         insecureRegistries: flags['insecure-registry'],
         registryCaFiles: flags['registry-ca'],
         timeoutSeconds: flags['registry-timeout'],
+        sbomLimitsMiB: {layer: flags['sbom-max-layer-mib'], uncompressed: flags['sbom-max-uncompressed-mib'], document: flags['sbom-max-document-mib']},
         output: {json: this.jsonEnabled(), quiet: flags.quiet},
         concurrency: flags.concurrency,
         identityToken: readIdentityToken(flags['identity-token']),

@@ -64,6 +64,8 @@ async function appendUnlocked(
   const seen = new Map<string, Descriptor>()
   let wrote = false
   let uploaded = false
+  let lastWritten: string | undefined
+  let confirmations = 0
   for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
     const readAt = Date.now()
     const current = await readLayers(client, repository, tag, where)
@@ -71,8 +73,18 @@ async function appendUnlocked(
     const present = new Set(current.layers.map(identity))
     const missing = [...seen.values()].filter((entry) => !present.has(identity(entry)))
     const ours = await findEquivalent(client, repository, current.layers, layer, options)
-    if (ours && missing.length === 0) return {repository, tag, manifestDigest: current.digest!, appended: wrote}
-    const layers = [...current.layers, ...missing, ...(ours ? [] : [layer.descriptor])]
+    if (ours && missing.length === 0) {
+      // Unchanged since our own write (or nothing to write): nobody raced us. Changed by another
+      // writer who kept our entry: others are active, so confirm once more after a pause.
+      const settled = !wrote || current.digest === lastWritten || ++confirmations >= 2
+      if (settled) return {repository, tag, manifestDigest: current.digest!, appended: wrote}
+      await sleep(readBackDelay(Date.now() - readAt, attempt))
+      continue
+    }
+
+    // Our own entry may be among the missing (seen in a read-back, then dropped by a racing
+    // writer): one copy of each entry, whatever list it came from.
+    const layers = uniqueByIdentity([...current.layers, ...missing, ...(ours ? [] : [layer.descriptor])])
     if (layers.length > MAX_SIGNATURE_LAYERS) {
       throw new PluginError('REGISTRY_ERROR', `${where} would hold ${layers.length} layers; verifiers refuse more than ${MAX_SIGNATURE_LAYERS}`)
     }
@@ -82,7 +94,7 @@ async function appendUnlocked(
       if (!uploaded) await client.uploadBlob(repository, layer.content, layer.descriptor.mediaType)
       uploaded = true
       await client.uploadBlob(repository, image.config, image.configDescriptor.mediaType)
-      await client.putManifest(repository, tag, image.manifest, image.manifestMediaType)
+      lastWritten = (await client.putManifest(repository, tag, image.manifest, image.manifestMediaType)).digest
       wrote = true
     } catch (error) {
       // distribution rewrites a blob's link file in place when the same blob is uploaded twice at
@@ -134,6 +146,12 @@ function isTransientBlobRace(error: unknown): boolean {
     error.status === 400 &&
     error.registryCodes.some((code) => code === 'MANIFEST_BLOB_UNKNOWN' || code === 'DIGEST_INVALID' || code === 'BLOB_UNKNOWN')
   )
+}
+
+function uniqueByIdentity(layers: Descriptor[]): Descriptor[] {
+  const kept = new Map<string, Descriptor>()
+  for (const entry of layers) if (!kept.has(identity(entry))) kept.set(identity(entry), entry)
+  return [...kept.values()]
 }
 
 /** A layer entry is the same entry when digest, media type and annotations are. */

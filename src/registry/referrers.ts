@@ -120,7 +120,9 @@ async function addToFallbackIndex(client: RegistryClient, repository: Repository
     const missing = [...seen.values()].filter((known) => !current || !listed(current, String(known.digest)))
     const ours = current !== undefined && listed(current, entry.digest)
     if (ours && missing.length === 0) return
-    const next = withEntries(current?.raw, [...missing, ...(ours ? [] : [entryJson(entry)])])
+    // Our entry may be among the missing (seen, then dropped by a racing writer): add it once.
+    const restored = missing.filter((known) => known.digest !== entry.digest)
+    const next = withEntries(current?.raw, [...restored, ...(ours ? [] : [entryJson(entry)])])
     if (current?.etag) await client.putManifestIfMatch(repository, tag, next, MediaType.ociIndex, current.etag)
     else await client.putManifest(repository, tag, next, MediaType.ociIndex)
     await sleep(readBackDelay(Date.now() - readAt, attempt))

@@ -55,10 +55,17 @@ const LIMIT_NAMES: Record<keyof SbomLimits, string> = {
   maxDocumentBytes: 'SBOM document size limit',
 }
 
+/** Where the command line sets each limit (sign --report, build --sign). */
+const LIMIT_FLAGS: Record<keyof SbomLimits, string> = {
+  maxCompressedBytes: '--sbom-max-layer-mib',
+  maxUncompressedBytes: '--sbom-max-uncompressed-mib',
+  maxDocumentBytes: '--sbom-max-document-mib',
+}
+
 export function limitExceeded(limits: SbomLimits, key: keyof SbomLimits, what: string): SbomLimitError {
   return new SbomLimitError(
     `${what} exceeds the ${LIMIT_NAMES[key]} (${key} = ${formatBytes(limits[key])}); ` +
-      'refusing to read further. Raise the limit if this SBOM is legitimately that large.',
+      `refusing to read further. If this SBOM is legitimately that large, raise it with ${LIMIT_FLAGS[key]}.`,
   )
 }
 

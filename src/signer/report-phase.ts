@@ -8,6 +8,7 @@ import {type Descriptor, type ImageIndex} from '../registry/types.js'
 import {type OutputMode, type Task, runTasks} from '../ui/tasks.js'
 import {type PreflightState, assertNoProblems, checkKey, checkKeyless, checkTag, checkWrite, writeTargets} from './preflight.js'
 import {type PlannedConfig, type ReportPlan, type SigningTarget, planReport} from './report-plan.js'
+import {type SbomLimits} from '../sbom/index.js'
 import {type SbomSubject, collectSboms} from './sbom-export.js'
 import {type SigningOptions, type Written, writeSbomAttestation, writeSignature} from './write-signature.js'
 
@@ -23,6 +24,8 @@ export interface SignReportInput {
   concurrency: number
   /** `--identity-token` for keyless configs (else SIGSTORE_ID_TOKEN, else GitHub Actions). */
   identityToken?: string
+  /** Overrides of the SBOM size limits (--sbom-max-*-mib). */
+  sbomLimits?: Partial<SbomLimits>
 }
 
 export interface PushedArtifact {
@@ -65,7 +68,7 @@ export async function signReport(input: SignReportInput): Promise<SignReportResu
   ]
   if (plan.configs.some((c) => c.config.exportSbom !== 'none')) {
     tasks.push(
-      {title: 'Read the SBOM from the image', task: async (c) => readSboms(input.client, plan, c)},
+      {title: 'Read the SBOM from the image', task: async (c) => readSboms(input.client, plan, c, input.sbomLimits)},
       {title: 'Export the SBOM', skip: (c) => (c.sboms?.length ?? 0) === 0, task: (c, task) => task.newListr(sbomTasks(input.client, plan, c), {concurrent: input.concurrency, exitOnError: false})},
     )
   }
@@ -122,8 +125,8 @@ function signingOptions(planned: PlannedConfig, ctx: PhaseContext, index: number
   return {...ctx.signing[index]!, format: planned.config.format, dockerMediaTypes: planned.config.dockerMediaTypes}
 }
 
-async function readSboms(client: RegistryClient, plan: ReportPlan, ctx: PhaseContext): Promise<void> {
-  const {subjects, warnings} = await collectSboms(client, plan.tags[0]!.repository, ctx.manifest!)
+async function readSboms(client: RegistryClient, plan: ReportPlan, ctx: PhaseContext, sbomLimits?: Partial<SbomLimits>): Promise<void> {
+  const {subjects, warnings} = await collectSboms(client, plan.tags[0]!.repository, ctx.manifest!, sbomLimits)
   ctx.sboms = subjects
   ctx.warnings.push(...warnings)
 }

@@ -1,8 +1,9 @@
+import {PluginError} from '../errors.js'
 import {type Repository, repositoryName} from '../reference/reference.js'
 import {type RegistryClient} from '../registry/client.js'
 import {isIndexMediaType} from '../registry/media-types.js'
 import {type Descriptor, type FetchedManifest, type ImageIndex, type ImageManifest} from '../registry/types.js'
-import {DEFAULT_SBOM_LIMITS, type SbomDocument, findSbomLayer, readSbomDocuments} from '../sbom/index.js'
+import {type SbomDocument, type SbomLimits, findSbomLayer, readSbomDocuments, resolveLimits} from '../sbom/index.js'
 
 /**
  * The RFC's SBOM step, read side: the SBOM documents of the image as the registry holds it (for
@@ -22,7 +23,9 @@ export async function collectSboms(
   client: RegistryClient,
   repository: Repository,
   manifest: FetchedManifest,
+  limitOverrides: Partial<SbomLimits> = {},
 ): Promise<{subjects: SbomSubject[]; warnings: string[]}> {
+  const limits = resolveLimits(limitOverrides)
   const warnings: string[] = []
   const images = isIndexMediaType(manifest.mediaType)
     ? await Promise.all((manifest.json as ImageIndex).manifests.map((child) => client.getManifest(repository, child.digest)))
@@ -39,8 +42,12 @@ export async function collectSboms(
       continue
     }
 
-    const layer = await client.getBlob(repository, location.descriptor.digest, DEFAULT_SBOM_LIMITS.maxCompressedBytes)
-    const documents = await readSbomDocuments(layer, location.descriptor.mediaType, location.diffId, {}, (note) =>
+    if (location.descriptor.size > limits.maxCompressedBytes) {
+      throw new PluginError('SBOM_INVALID', `${where}: the SBOM layer is ${location.descriptor.size} bytes, over the ${limits.maxCompressedBytes}-byte limit (--sbom-max-layer-mib)`)
+    }
+
+    const layer = await client.getBlob(repository, location.descriptor.digest, limits.maxCompressedBytes)
+    const documents = await readSbomDocuments(layer, location.descriptor.mediaType, location.diffId, limits, (note) =>
       warnings.push(`${where}: SBOM layer entry ${note.path} skipped: ${note.reason}`),
     )
     if (documents.length === 0) {

@@ -11,7 +11,7 @@ let fastestWindowMs = Number.POSITIVE_INFINITY
 
 export function readBackDelay(windowMs: number, attempt: number): number {
   fastestWindowMs = Math.min(fastestWindowMs, windowMs)
-  const base = Math.max(20, 1.5 * fastestWindowMs) * attempt
+  const base = Math.max(20, 2 * fastestWindowMs) * attempt
   return Math.min(base + (Math.random() * base) / 2, 5000)
 }
 
