@@ -2,7 +2,7 @@ import {PluginError} from '../errors.js'
 import {type Repository, repositoryName} from '../reference/reference.js'
 import {type RegistryClient} from '../registry/client.js'
 import {isIndexMediaType} from '../registry/media-types.js'
-import {RegistryResponseError} from '../registry/registry-error.js'
+import {isTransientBlobRace} from '../registry/registry-error.js'
 import {push} from '../registry/scope.js'
 import {type Descriptor, type ImageManifest} from '../registry/types.js'
 import {KeyedLock} from '../util/keyed-lock.js'
@@ -16,6 +16,7 @@ import {buildSignatureImage} from './signature-image.js'
 export const MAX_SIGNATURE_LAYERS = 1000
 const MAX_DUPLICATE_CHECK_BYTES = 64 * 1024 * 1024
 const MAX_WRITE_ATTEMPTS = 8
+const EARLY_UPLOAD_BYTES = 64 * 1024
 
 export interface NewLayer {
   content: Buffer
@@ -66,13 +67,31 @@ async function appendUnlocked(
   let uploaded = false
   let lastWritten: string | undefined
   let confirmations = 0
+  // Small layers go up before the first read, outside the read-to-write window that racing
+  // writers can fall into; a large one (an SBOM envelope) only once it is known to be needed.
+  if (layer.content.length <= EARLY_UPLOAD_BYTES) {
+    await client.uploadBlob(repository, layer.content, layer.descriptor.mediaType)
+    uploaded = true
+  }
+
   for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
-    const readAt = Date.now()
-    const current = await readLayers(client, repository, tag, where)
-    for (const entry of current.layers) if (!seen.has(identity(entry))) seen.set(identity(entry), entry)
+    let readAt = Date.now()
+    let current = await readLayers(client, repository, tag, where)
+    remember(seen, current.layers)
+    const fetched = {count: 0}
+    // After our own write, our exact entry is what to look for; before it, an equivalent one.
+    let ours = wrote ? exactEntry(current.layers, layer) : await findEquivalent(client, repository, current.layers, layer, options, fetched)
+    if (!ours && fetched.count > 0) {
+      // Reading other entries' content took time in which others may have written: take a fresh
+      // base just before writing, so the read-to-write window stays short.
+      readAt = Date.now()
+      current = await readLayers(client, repository, tag, where)
+      ours = exactEntry(current.layers, layer) ?? (await findEquivalent(client, repository, current.layers, layer, options, fetched))
+    }
+
+    remember(seen, current.layers)
     const present = new Set(current.layers.map(identity))
     const missing = [...seen.values()].filter((entry) => !present.has(identity(entry)))
-    const ours = await findEquivalent(client, repository, current.layers, layer, options)
     if (ours && missing.length === 0) {
       // Unchanged since our own write (or nothing to write): nobody raced us. Changed by another
       // writer who kept our entry: others are active, so confirm once more after a pause.
@@ -126,26 +145,45 @@ async function readLayers(client: RegistryClient, repository: Repository, tag: s
   return {digest: existing.digest, layers}
 }
 
-async function findEquivalent(client: RegistryClient, repository: Repository, layers: Descriptor[], layer: NewLayer, options: AppendOptions): Promise<Descriptor | undefined> {
-  // Our own entry from an earlier attempt is recognised by identity, without fetching anything.
+function exactEntry(layers: Descriptor[], layer: NewLayer): Descriptor | undefined {
   const own = identity(layer.descriptor)
-  const exact = layers.find((candidate) => identity(candidate) === own)
+  return layers.find((candidate) => identity(candidate) === own)
+}
+
+/** Content already found not to be ours (blobs are immutable): not fetched again. */
+const notOurs = new Set<string>()
+
+async function findEquivalent(
+  client: RegistryClient,
+  repository: Repository,
+  layers: Descriptor[],
+  layer: NewLayer,
+  options: AppendOptions,
+  fetched: {count: number},
+): Promise<Descriptor | undefined> {
+  // Our own entry from an earlier attempt is recognised by identity, without fetching anything.
+  const exact = exactEntry(layers, layer)
   if (exact) return exact
   for (const candidate of layers) {
     if (candidate.mediaType !== layer.descriptor.mediaType) continue
-    const content = () => client.getBlob(repository, candidate.digest, MAX_DUPLICATE_CHECK_BYTES)
+    // Entries of one tag can share a digest (cosign payloads) and differ in annotations.
+    const key = `${repositoryName(repository)}#${identity(candidate)}#${identity(layer.descriptor)}`
+    if (notOurs.has(key)) continue
+    const content = () => {
+      fetched.count++
+      return client.getBlob(repository, candidate.digest, MAX_DUPLICATE_CHECK_BYTES)
+    }
+
     if (await options.isDuplicate(candidate, content)) return candidate
+    notOurs.add(key)
   }
 
   return undefined
 }
 
-function isTransientBlobRace(error: unknown): boolean {
-  return (
-    error instanceof RegistryResponseError &&
-    error.status === 400 &&
-    error.registryCodes.some((code) => code === 'MANIFEST_BLOB_UNKNOWN' || code === 'DIGEST_INVALID' || code === 'BLOB_UNKNOWN')
-  )
+
+function remember(seen: Map<string, Descriptor>, layers: Descriptor[]): void {
+  for (const entry of layers) if (!seen.has(identity(entry))) seen.set(identity(entry), entry)
 }
 
 function uniqueByIdentity(layers: Descriptor[]): Descriptor[] {

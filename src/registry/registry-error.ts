@@ -62,3 +62,15 @@ function diagnosticsOf(response: HttpResponse): string | undefined {
     return undefined
   }
 }
+
+/**
+ * distribution rewrites a blob's link file in place when the same blob is uploaded twice at once,
+ * and a concurrent manifest PUT can then see it as unknown: a transient refusal, worth retrying.
+ */
+export function isTransientBlobRace(error: unknown): boolean {
+  return (
+    error instanceof RegistryResponseError &&
+    error.status === 400 &&
+    error.registryCodes.some((code) => code === 'MANIFEST_BLOB_UNKNOWN' || code === 'DIGEST_INVALID' || code === 'BLOB_UNKNOWN')
+  )
+}

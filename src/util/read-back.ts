@@ -3,15 +3,12 @@
  * referrers fallback index), on registries without compare-and-swap: another writer that read
  * before our write finishes within about one read-to-write, so we wait that out with margin.
  *
- * The fastest read-to-write seen in this process estimates that window: it grows with the
- * machine's and the registry's load (what slows other writers too), but not with our own
- * queueing when many images are signed at once, which would only make every signer wait longer.
+ * The estimate is our own read-to-write just now: it carries the machine's and the registry's
+ * current load, which slows other writers alike. (A faster estimate — the quickest window seen —
+ * lost entries under CPU contention, when others' windows grew long after it was taken.)
  */
-let fastestWindowMs = Number.POSITIVE_INFINITY
-
 export function readBackDelay(windowMs: number, attempt: number): number {
-  fastestWindowMs = Math.min(fastestWindowMs, windowMs)
-  const base = Math.max(20, 2 * fastestWindowMs) * attempt
+  const base = Math.max(20, 2 * windowMs) * attempt
   return Math.min(base + (Math.random() * base) / 2, 5000)
 }
 

@@ -4,9 +4,11 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
+import {buildSbomLayer} from '../fixtures/sbom-layer.js'
 import {pushImage, testClient} from '../helpers/images.js'
 import {type TestKey, generateTestKey} from '../helpers/keys.js'
 import {type TestRegistry, startRegistry} from '../helpers/registry.js'
+import {writeFile, writeReport} from '../helpers/report.js'
 import {runCli, runCosign} from '../helpers/run.js'
 import {fetchManifest} from '../helpers/snapshot.js'
 
@@ -54,6 +56,27 @@ describe(`${SIGNERS} concurrent signer processes on one image`, () => {
     for (const key of keys) {
       const verified = await runCli(['verify', image.reference, '--key', key.pub])
       assert.equal(verified.code, 0, `${key.key}: ${verified.stderr}`)
+    }
+  })
+
+  it(`.att: ${SIGNERS} concurrent signer phases attesting one image's SBOM keep all ${SIGNERS * 3} attestations`, async () => {
+    const sbom = buildSbomLayer()
+    const tag = `${registry.host}/race:attested`
+    const image = await pushImage(testClient(), tag, {layers: [Buffer.from('app'), sbom.tar], labels: sbom.labels})
+    const report = writeReport(work, [tag], image.digest, 'race-report.toml')
+    const results = await Promise.all(
+      keys.map((key, i) => {
+        const config = writeFile(work, `race-cosign-${i}.toml`, `[[configs]]\nkey = "${key.key}"\npassword = "${key.passwordFile}"\n`)
+        return runCli(['sign', '--report', report, '--cosign-config', config, '--quiet'])
+      }),
+    )
+    for (const result of results) assert.equal(result.code, 0, result.stderr)
+    const manifest = await fetchManifest(registry, 'race', `sha256-${image.digest.slice(7)}.att`)
+    assert.equal(manifest.json.layers.length, SIGNERS * 3)
+    for (const key of keys) {
+      const verified = await runCli(['verify', tag, '--key', key.pub, '--attestations', '--json'])
+      assert.equal(verified.code, 0, `${key.key}: ${verified.stderr}`)
+      assert.equal(JSON.parse(verified.stdout).length, 3)
     }
   })
 

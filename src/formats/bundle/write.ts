@@ -2,6 +2,7 @@ import {type Verifier, verifierFromPem} from '../../keys/index.js'
 import {type Repository, repositoryName} from '../../reference/reference.js'
 import {type RegistryClient} from '../../registry/client.js'
 import {MediaType} from '../../registry/media-types.js'
+import {isTransientBlobRace} from '../../registry/registry-error.js'
 import {type ReferrersSource, addReferrer} from '../../registry/referrers.js'
 import {type Descriptor} from '../../registry/types.js'
 import {KeyedLock} from '../../util/keyed-lock.js'
@@ -77,10 +78,18 @@ async function writeUnlocked(client: RegistryClient, target: BundleTarget, predi
   const subject = target.descriptor ?? (await subjectDescriptor(client, target.imageRepository, target.digest))
   const bundle = await createDsseBundle(statement, target)
   const layer = await client.uploadBlob(repository, bundle, BUNDLE_MEDIA_TYPE)
-  await ensureEmptyConfig(client, repository)
   const manifest = bundleReferrerManifest(layer, subject, predicateType, new Date())
-  const added = await addReferrer(client, repository, subject, manifest, MediaType.ociManifest)
-  return {repository, referrerDigest: added.descriptor.digest, appended: true, via: added.via}
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ensureEmptyConfig(client, repository)
+      const added = await addReferrer(client, repository, subject, manifest, MediaType.ociManifest)
+      return {repository, referrerDigest: added.descriptor.digest, appended: true, via: added.via}
+    } catch (error) {
+      // Other processes uploading the shared empty config at the same moment (see below).
+      if (!isTransientBlobRace(error) || attempt >= 4) throw error
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 50))
+    }
+  }
 }
 
 /**
