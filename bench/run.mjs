@@ -12,9 +12,9 @@ import {pushImage, testClient} from '../.cache/test-build/test/helpers/images.js
 import {cliBin, cosignBin, repoRoot} from '../.cache/test-build/test/helpers/paths.js'
 import {startRegistry} from '../.cache/test-build/test/helpers/registry.js'
 import {buildTar} from '../.cache/test-build/test/fixtures/tar.js'
+import {startFaultProxy} from '../.cache/test-build/test/helpers/fault-proxy.js'
 import {mapLimit} from '../.cache/test-build/src/util/map-limit.js'
 import {measure, stats} from './measure.mjs'
-import {startCountingProxy} from './proxy.mjs'
 
 const quick = process.argv.includes('--quick')
 const write = !quick && !process.argv.includes('--no-write')
@@ -25,7 +25,8 @@ const env = {COSIGN_PASSWORD: PASSWORD, TUF_ROOT: '/nonexistent-tuf', CI: '1', N
 
 const work = mkdtempSync(join(tmpdir(), 'bench-'))
 const registry = await startRegistry()
-const proxy = await startCountingProxy(registry.host)
+// The tests' fault proxy with no faults: it forwards and counts requests (stats.requests).
+const proxy = await startFaultProxy(registry.host, {})
 const client = testClient()
 let imageCounter = 0
 
@@ -50,11 +51,11 @@ async function compare(name, count, runOurs, runCosign) {
   for (let pair = 0; pair <= PAIRS; pair++) {
     for (const tool of pair % 2 ? ['cosign', 'ours'] : ['ours', 'cosign']) {
       const images = await freshImages(count)
-      proxy.reset()
+      const requestsBefore = proxy.stats.requests
       const {ms} = tool === 'ours' ? await runOurs(images) : await runCosign(images)
       if (pair === 0) continue // warm-up
       results[tool].push(ms)
-      results[`${tool}Requests`].push(proxy.count / count)
+      results[`${tool}Requests`].push((proxy.stats.requests - requestsBefore) / count)
     }
   }
 
