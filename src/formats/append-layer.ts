@@ -2,6 +2,7 @@ import {PluginError} from '../errors.js'
 import {type Repository, repositoryName} from '../reference/reference.js'
 import {type RegistryClient} from '../registry/client.js'
 import {isIndexMediaType} from '../registry/media-types.js'
+import {type RequestBody} from '../registry/http.js'
 import {isTransientBlobRace} from '../registry/registry-error.js'
 import {push} from '../registry/scope.js'
 import {type Descriptor, type ImageManifest} from '../registry/types.js'
@@ -19,7 +20,8 @@ const MAX_WRITE_ATTEMPTS = 8
 const EARLY_UPLOAD_BYTES = 64 * 1024
 
 export interface NewLayer {
-  content: Buffer
+  /** The blob, whole or as its chunks in order (a large envelope). */
+  content: RequestBody
   descriptor: Descriptor
 }
 
@@ -41,6 +43,8 @@ export interface AppendOptions {
 }
 
 const tagLocks = new KeyedLock()
+/** Tags this process has read or written: their config is not guessed to be a fresh tag's. */
+const existingTags = new Set<string>()
 
 export function appendLayer(
   client: RegistryClient,
@@ -67,16 +71,25 @@ async function appendUnlocked(
   let uploaded = false
   let lastWritten: string | undefined
   let confirmations = 0
-  // Small layers go up before the first read, outside the read-to-write window that racing
-  // writers can fall into; a large one (an SBOM envelope) only once it is known to be needed.
-  if (layer.content.length <= EARLY_UPLOAD_BYTES) {
-    await client.uploadBlob(repository, layer.content, layer.descriptor.mediaType)
+  // Blobs go up before the first read, so the read-to-write window (which racing writers can fall
+  // into, and which sets the read-back wait) holds only the read and the manifest PUT: a small
+  // layer always, and the config of a fresh tag (the usual case: a just-built image), guessed
+  // unless this process has seen the tag. A large layer (an SBOM envelope) waits until needed.
+  let configUploaded: string | undefined
+  if (layer.descriptor.size <= EARLY_UPLOAD_BYTES) {
+    const guess = existingTags.has(where) ? undefined : buildSignatureImage([layer.descriptor], options.dockerMediaTypes)
+    await Promise.all([
+      client.uploadBlob(repository, layer.content, layer.descriptor.mediaType),
+      guess && client.uploadBlob(repository, guess.config, guess.configDescriptor.mediaType),
+    ])
     uploaded = true
+    configUploaded = guess?.configDescriptor.digest
   }
 
   for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
     let readAt = Date.now()
     let current = await readLayers(client, repository, tag, where)
+    if (current.digest !== undefined) existingTags.add(where)
     remember(seen, current.layers)
     const fetched = {count: 0}
     // After our own write, our exact entry is what to look for; before it, an equivalent one.
@@ -112,9 +125,10 @@ async function appendUnlocked(
     try {
       if (!uploaded) await client.uploadBlob(repository, layer.content, layer.descriptor.mediaType)
       uploaded = true
-      await client.uploadBlob(repository, image.config, image.configDescriptor.mediaType)
+      if (image.configDescriptor.digest !== configUploaded) await client.uploadBlob(repository, image.config, image.configDescriptor.mediaType)
       lastWritten = (await client.putManifest(repository, tag, image.manifest, image.manifestMediaType)).digest
       wrote = true
+      existingTags.add(where)
     } catch (error) {
       // distribution rewrites a blob's link file in place when the same blob is uploaded twice at
       // once, and a concurrent manifest PUT can then see it as unknown: a transient, retried.

@@ -1,5 +1,5 @@
 import {verifierFromPem} from '../keys/index.js'
-import {type Signer} from '../keys/index.js'
+import {type Signer, type Verifier} from '../keys/index.js'
 import {type Repository, repositoryName} from '../reference/reference.js'
 import {type RegistryClient} from '../registry/client.js'
 import {sha256Digest} from '../registry/digest.js'
@@ -38,13 +38,15 @@ export interface ClassicWitness {
 export async function writeClassicSignature(client: RegistryClient, request: ClassicSignatureRequest): Promise<AppendResult> {
   const payload = simpleSigningPayload(repositoryName(request.imageRepository), request.digest, request.annotations)
   const payloadDigest = sha256Digest(payload)
-  const verifier = verifierFromPem(request.signer.publicKeyPem, 'the signing key')
+  // Parsed only when there is an existing layer to check (a fresh tag has none).
+  let verifier: Verifier | undefined
+  const verify = (data: Buffer, signature: Buffer) => (verifier ??= verifierFromPem(request.signer.publicKeyPem, 'the signing key')).verify(data, signature)
   // Like cosign: an existing layer with this exact payload whose signature verifies with our key
   // already is our signature; signing again would only add a duplicate.
   const isDuplicate = async (existing: Descriptor) => {
     const signature = existing.annotations?.[SIGNATURE_ANNOTATION]
     const witnessed = (request.witness?.requires ?? []).every((name) => Boolean(existing.annotations?.[name]))
-    return existing.digest === payloadDigest && signature !== undefined && witnessed && verifier.verify(payload, Buffer.from(signature, 'base64'))
+    return existing.digest === payloadDigest && signature !== undefined && witnessed && verify(payload, Buffer.from(signature, 'base64'))
   }
 
   const tag = cosignTag(request.digest, 'sig')

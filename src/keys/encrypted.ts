@@ -2,7 +2,7 @@
  * cosign's encrypted private key format (go-securesystemslib `encrypted`): the PEM body is JSON
  * {kdf: scrypt, cipher: nacl/secretbox, ciphertext}, the plaintext a PKCS#8 DER private key.
  */
-import {randomBytes, scrypt} from 'node:crypto'
+import {createHash, randomBytes, scrypt} from 'node:crypto'
 import nacl from 'tweetnacl'
 
 import {PluginError} from '../errors.js'
@@ -92,12 +92,27 @@ export async function encryptKey(pkcs8: Buffer, password: Buffer, options: Encry
   return encodePem(options.label ?? SIGSTORE_KEY_LABEL, Buffer.from(JSON.stringify(json)))
 }
 
-function deriveKey(password: Buffer, salt: Buffer, {N, r, p}: ScryptParams): Promise<Buffer> {
-  // scrypt needs 128·N·r bytes (64 MiB for cosign's N); Node's default cap is 32 MiB.
-  const maxmem = 2 * 128 * N * r * p
-  return new Promise((resolve, reject) => {
-    scrypt(password, salt, KEY_BYTES, {N, r, p, maxmem}, (error, key) => (error ? reject(error) : resolve(key)))
-  })
+/**
+ * Derived box keys of this process, by password, salt and parameters: the `sign` bin starts a
+ * key's scrypt before oclif loads (see prefetch.ts), and the command then finds it under way.
+ */
+const derivedKeys = new Map<string, Promise<Buffer>>()
+
+/** The scrypt box key for a cosign key file's salt; the same inputs share one derivation. */
+export function deriveKey(password: Buffer, salt: Buffer, {N, r, p}: ScryptParams): Promise<Buffer> {
+  // A digest, not the password itself, names the entry.
+  const id = createHash('sha256').update(password).update('\0').update(salt).update(`\0${N}:${r}:${p}`).digest('hex')
+  let derived = derivedKeys.get(id)
+  if (derived === undefined) {
+    // scrypt needs 128·N·r bytes (64 MiB for cosign's N); Node's default cap is 32 MiB.
+    const maxmem = 2 * 128 * N * r * p
+    derived = new Promise((resolve, reject) => {
+      scrypt(password, salt, KEY_BYTES, {N, r, p, maxmem}, (error, key) => (error ? reject(error) : resolve(key)))
+    })
+    derivedKeys.set(id, derived)
+  }
+
+  return derived
 }
 
 function base64Field(value: unknown, name: string, invalid: (what: string) => PluginError): Buffer {

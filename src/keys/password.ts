@@ -68,6 +68,10 @@ export async function readPasswordFile(path: string): Promise<Buffer> {
     throw new PluginError('KEY_PASSWORD', `cannot read password file ${path}: ${messageOf(error)}`, {cause: error})
   }
 
+  return withoutTrailingNewline(contents)
+}
+
+export function withoutTrailingNewline(contents: Buffer): Buffer {
   if (contents.at(-1) !== 0x0a) return contents
   return contents.subarray(0, contents.at(-2) === 0x0d ? -2 : -1)
 }
