@@ -14,12 +14,15 @@ import {startRegistry} from '../.cache/test-build/test/helpers/registry.js'
 import {buildTar} from '../.cache/test-build/test/fixtures/tar.js'
 import {startFaultProxy} from '../.cache/test-build/test/helpers/fault-proxy.js'
 import {mapLimit} from '../.cache/test-build/src/util/map-limit.js'
+import {renderChart} from './chart.mjs'
 import {measure, stats} from './measure.mjs'
 
 const quick = process.argv.includes('--quick')
 const write = !quick && !process.argv.includes('--no-write')
 const PAIRS = quick ? 1 : 5
 const SIZES = quick ? {one: 1, batch: 2, big: 3, huge: 4, sbomMiB: 1} : {one: 1, batch: 20, big: 100, huge: 500, sbomMiB: 50}
+// More points for the chart (image count, timed pairs): fewer pairs where cosign takes seconds.
+const CHART_EXTRA = quick ? [[4, 1]] : [[10, 3], [500, 1]]
 const PASSWORD = 'bench-password'
 const env = {COSIGN_PASSWORD: PASSWORD, TUF_ROOT: '/nonexistent-tuf', CI: '1', NO_COLOR: '1'}
 
@@ -30,10 +33,11 @@ const proxy = await startFaultProxy(registry.host, {})
 const client = testClient()
 let imageCounter = 0
 
-async function freshImages(n) {
+/** n freshly pushed images, named through `host` (the registry itself, or the counting proxy). */
+async function freshImages(n, host = registry.host) {
   const names = Array.from({length: n}, () => `bench/img${imageCounter++}`)
   await mapLimit(names, 16, (name) => pushImage(client, `${registry.host}/${name}:v1`, {layers: [randomBytes(64)]}))
-  return names.map((name) => `${proxy.host}/${name}:v1`)
+  return names.map((name) => `${host}/${name}:v1`)
 }
 
 const ours = (args) => measure(process.execPath, [cliBin, ...args], env)
@@ -45,30 +49,33 @@ async function setup() {
   void generated
 }
 
-/** Alternates the two tools: a warm-up pair, then PAIRS measured pairs; each run on fresh images. */
-async function compare(name, count, runOurs, runCosign) {
-  const results = {ours: [], cosign: [], oursRequests: [], cosignRequests: []}
-  for (let pair = 0; pair <= PAIRS; pair++) {
+/**
+ * Alternates the two tools: a warm-up pair, then `pairs` timed pairs straight against the
+ * registry, each run on fresh images; then one run each through the counting proxy (kept out of
+ * the timed runs: a forwarding hop would add its own cost to every request).
+ */
+async function compare(name, count, runOurs, runCosign, pairs = PAIRS) {
+  const results = {ours: [], cosign: []}
+  for (let pair = 0; pair <= pairs; pair++) {
     for (const tool of pair % 2 ? ['cosign', 'ours'] : ['ours', 'cosign']) {
       const images = await freshImages(count)
-      const requestsBefore = proxy.stats.requests
       const {ms} = tool === 'ours' ? await runOurs(images) : await runCosign(images)
       if (pair === 0) continue // warm-up
       results[tool].push(ms)
-      results[`${tool}Requests`].push((proxy.stats.requests - requestsBefore) / count)
     }
+  }
+
+  const requestsPerSignature = {}
+  for (const [tool, run] of [['ours', runOurs], ['cosign', runCosign]]) {
+    const images = await freshImages(count, proxy.host)
+    const before = proxy.stats.requests
+    await run(images)
+    requestsPerSignature[tool] = (proxy.stats.requests - before) / count
   }
 
   const o = stats(results.ours)
   const c = stats(results.cosign)
-  const row = {
-    figure: name,
-    images: count,
-    ours: o,
-    cosign: c,
-    ratio: o.median / c.median,
-    requestsPerSignature: {ours: stats(results.oursRequests).median, cosign: stats(results.cosignRequests).median},
-  }
+  const row = {figure: name, images: count, ours: o, cosign: c, ratio: o.median / c.median, requestsPerSignature}
   console.error(`${name}: ours ${fmt(o)} ms, cosign ${fmt(c)} ms, ratio ${row.ratio.toFixed(2)}, requests/signature ours ${row.requestsPerSignature.ours.toFixed(1)} cosign ${row.requestsPerSignature.cosign.toFixed(1)}`)
   return row
 }
@@ -114,7 +121,7 @@ async function sbomFigure() {
   const tag = `${registry.host}/bench/sbom:v1`
   const image = await pushImage(client, tag, {layers: [randomBytes(64), sbomTar], labels})
   const report = join(work, 'sbom-report.toml')
-  writeFileSync(report, `[image]\n  tags = ["${proxy.host}/bench/sbom:v1"]\n  digest = "${image.digest}"\n`)
+  writeFileSync(report, `[image]\n  tags = ["${registry.host}/bench/sbom:v1"]\n  digest = "${image.digest}"\n`)
   writeFileSync(join(work, 'bench.password'), PASSWORD)
   const config = join(work, 'sbom-cosign.toml')
   writeFileSync(config, `[[configs]]\nkey = "bench.key"\npassword = "bench.password"\nexport-sbom = "attestation"\n`)
@@ -147,14 +154,18 @@ try {
   const one = await compare(`sign ${SIZES.one} image`, SIZES.one, signOurs, signCosign)
   const batch = await compare(`sign ${SIZES.batch} images in one call`, SIZES.batch, signOurs, signCosign)
   const big = await compare(`sign ${SIZES.big} images in one call`, SIZES.big, signOurs, signCosign)
+  const scaling = [one, batch, big]
+  for (const [count, pairs] of CHART_EXTRA) scaling.push(await compare(`sign ${count} images in one call`, count, signOurs, signCosign, pairs))
+  const chartPoints = scaling.map((r) => ({images: r.images, ours: r.ours.median, cosign: r.cosign.median})).sort((a, b) => a.images - b.images)
   const help = await helpFigure()
   const memory = await memoryFigure()
   const sbom = await sbomFigure()
-  const results = {date: new Date().toISOString().slice(0, 10), cores: cpus().length, node: process.version, pairs: PAIRS, one, batch, big, help, memory, sbom}
+  const results = {date: new Date().toISOString().slice(0, 10), cores: cpus().length, node: process.version, pairs: PAIRS, one, batch, big, chart: chartPoints, help, memory, sbom}
   const table = renderTable(results)
   console.log(table)
   if (write) {
     writeFileSync(join(repoRoot, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n')
+    writeFileSync(join(repoRoot, 'bench', 'chart.svg'), renderChart(chartPoints, `sign: wall time, ${results.date}, ${results.cores} cores (medians; log–log)`))
     const readmePath = join(repoRoot, 'README.md')
     const readme = readFileSync(readmePath, 'utf8')
     const start = '<!-- bench:start -->'
@@ -172,7 +183,7 @@ function renderTable(r) {
   const row = (name, target, ours, theirs, ratio, ok) => `| ${name} | ${target} | ${ours} | ${theirs} | ${ratio} | ${ok ? 'met' : '**not met**'} |`
   const ms = (s) => `${s.median.toFixed(0)} ms (${s.min.toFixed(0)}–${s.max.toFixed(0)})`
   return [
-    `Measured ${r.date} on this project's machine (${r.cores} cores, Node ${r.node}), Debian's cosign 2.5 with \`--tlog-upload=false\`, loopback distribution 2.8 behind a counting proxy; medians of ${r.pairs} alternating pairs after a warm-up pair, fresh images every run, encrypted cosign key (scrypt N=65536).`,
+    `Measured ${r.date} on this project's machine (${r.cores} cores, Node ${r.node}), Debian's cosign 2.5 with \`--tlog-upload=false\`, loopback distribution 2.8 (Debian's packaged storage settings); medians of ${r.pairs} alternating pairs after a warm-up pair, fresh images every run, encrypted cosign key (scrypt N=65536). Requests are counted in one extra run per tool through a counting proxy, kept out of the timed runs. Chart: \`bench/chart.svg\`.`,
     '',
     '| figure | target | ours | cosign | ratio | |',
     '|---|---|---|---|---|---|',

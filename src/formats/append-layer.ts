@@ -7,7 +7,8 @@ import {isTransientBlobRace} from '../registry/registry-error.js'
 import {push} from '../registry/scope.js'
 import {type Descriptor, type ImageManifest} from '../registry/types.js'
 import {KeyedLock} from '../util/keyed-lock.js'
-import {readBackDelay, sleep} from '../util/read-back.js'
+import {readBackDelay} from '../util/read-back.js'
+import {pauseWork} from '../util/work-slots.js'
 import {buildSignatureImage} from './signature-image.js'
 
 /**
@@ -16,6 +17,7 @@ import {buildSignatureImage} from './signature-image.js'
  */
 export const MAX_SIGNATURE_LAYERS = 1000
 const MAX_DUPLICATE_CHECK_BYTES = 64 * 1024 * 1024
+const SIZE_SLACK_BYTES = 64 * 1024
 const MAX_WRITE_ATTEMPTS = 8
 const EARLY_UPLOAD_BYTES = 64 * 1024
 
@@ -110,7 +112,7 @@ async function appendUnlocked(
       // writer who kept our entry: others are active, so confirm once more after a pause.
       const settled = !wrote || current.digest === lastWritten || ++confirmations >= 2
       if (settled) return {repository, tag, manifestDigest: current.digest!, appended: wrote}
-      await sleep(readBackDelay(Date.now() - readAt, attempt))
+      await pauseWork(readBackDelay(Date.now() - readAt, attempt))
       continue
     }
 
@@ -138,7 +140,7 @@ async function appendUnlocked(
     // A writer that read before our PUT finishes within about the time a read-to-write takes
     // on this registry under this load; wait that out with margin, then read back (next
     // iteration) to confirm our entry — and everyone we saw — is still there.
-    await sleep(readBackDelay(Date.now() - readAt, attempt))
+    await pauseWork(readBackDelay(Date.now() - readAt, attempt))
   }
 
   throw new PluginError('REGISTRY_ERROR', `${where}: other writers kept replacing it; gave up after ${MAX_WRITE_ATTEMPTS} attempts — run again (nothing already there was removed)`)
@@ -183,9 +185,13 @@ async function findEquivalent(
     // Entries of one tag can share a digest (cosign payloads) and differ in annotations.
     const key = `${repositoryName(repository)}#${identity(candidate)}#${identity(layer.descriptor)}`
     if (notOurs.has(key)) continue
+    // An equivalent entry is about our size (an attestation differs only in its signature), so
+    // the cap follows our layer: a 50 MiB SBOM's envelope is larger than the fixed cap.
+    const cap = Math.max(MAX_DUPLICATE_CHECK_BYTES, layer.descriptor.size + SIZE_SLACK_BYTES)
+    if (candidate.size > cap) continue
     const content = () => {
       fetched.count++
-      return client.getBlob(repository, candidate.digest, MAX_DUPLICATE_CHECK_BYTES)
+      return client.getBlob(repository, candidate.digest, cap)
     }
 
     if (await options.isDuplicate(candidate, content)) return candidate

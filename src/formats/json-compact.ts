@@ -28,6 +28,46 @@ export function compactJson(source: Buffer): Buffer {
   return target
 }
 
+/**
+ * The compacted form as a sequence of pieces, each from at most `window` source bytes: a piece
+ * where nothing was dropped is a view on `source` (no copy), any other a fresh buffer. Their
+ * concatenation is `compactJson(source)`; nothing of the size of the whole is allocated.
+ */
+export function* compactPieces(source: Buffer, window = 1024 * 1024): Generator<Buffer> {
+  let inString = false
+  let escaped = false
+  for (let start = 0; start < source.length; start += window) {
+    const end = Math.min(source.length, start + window)
+    let target: Buffer | undefined // allocated at the first dropped byte
+    let kept = 0
+    for (let i = start; i < end; i++) {
+      const byte = source[i]!
+      let keep = true
+      if (escaped) {
+        escaped = false
+      } else if (inString) {
+        if (byte === BACKSLASH) escaped = true
+        else if (byte === QUOTE) inString = false
+      } else if (byte === QUOTE) {
+        inString = true
+      } else {
+        keep = !isSpace(byte)
+      }
+
+      if (keep) {
+        if (target) target[kept] = byte
+        kept++
+      } else if (!target) {
+        target = Buffer.allocUnsafe(end - start)
+        source.copy(target, 0, start, i)
+      }
+    }
+
+    if (!target) yield source.subarray(start, end)
+    else if (kept > 0) yield target.subarray(0, kept)
+  }
+}
+
 function scan(source: Buffer, emit: (byte: number) => void): void {
   let inString = false
   for (let i = 0; i < source.length; i++) {

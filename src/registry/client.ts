@@ -1,7 +1,7 @@
 import {PluginError} from '../errors.js'
 import {type Repository, isDigest, repositoryName} from '../reference/reference.js'
 import {sha256Digest, verifyDigest} from './digest.js'
-import {type HttpResponse} from './http.js'
+import {bodyLength, type HttpResponse, type RequestBody} from './http.js'
 import {MANIFEST_ACCEPT} from './media-types.js'
 import {RegistryResponseError, registryError} from './registry-error.js'
 import {type Scope, pull, push} from './scope.js'
@@ -126,7 +126,7 @@ export class RegistryClient {
    * where the registry supports monolithic upload (201); otherwise it opened a session (202) and
    * a `PUT` finishes it.
    */
-  async uploadBlob(repository: Repository, content: Buffer, mediaType: string): Promise<Descriptor> {
+  async uploadBlob(repository: Repository, content: RequestBody, mediaType: string): Promise<Descriptor> {
     // An upload is content-addressed, so the whole POST + PUT may start over after a transient
     // failure (a reset, a 5xx): a half-finished session is simply abandoned.
     for (let attempt = 1; ; attempt++) {
@@ -139,10 +139,11 @@ export class RegistryClient {
     }
   }
 
-  private async uploadBlobOnce(repository: Repository, content: Buffer, mediaType: string): Promise<Descriptor> {
+  private async uploadBlobOnce(repository: Repository, content: RequestBody, mediaType: string): Promise<Descriptor> {
     const digest = sha256Digest(content)
-    const descriptor = {mediaType, digest, size: content.length}
-    const small = content.length <= SMALL_BLOB_BYTES
+    const size = bodyLength(content)
+    const descriptor = {mediaType, digest, size}
+    const small = size <= SMALL_BLOB_BYTES
     if (!small && (await this.blobExists(repository, digest))) return descriptor
     // Monolithic POST only for small blobs and only until the registry shows it ignores it.
     const monolithic = small && this.monolithicUpload.get(repository.registry) !== false

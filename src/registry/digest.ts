@@ -2,8 +2,11 @@ import {createHash} from 'node:crypto'
 
 import {PluginError} from '../errors.js'
 
-export function sha256Digest(content: Buffer | string): string {
-  return `sha256:${createHash('sha256').update(content).digest('hex')}`
+/** The digest of content given whole, or as the list of its chunks in order. */
+export function sha256Digest(content: Buffer | string | readonly Buffer[]): string {
+  const hash = createHash('sha256')
+  for (const chunk of typeof content === 'string' || Buffer.isBuffer(content) ? [content] : content) hash.update(chunk)
+  return `sha256:${hash.digest('hex')}`
 }
 
 /** Content from a registry is trusted only once it hashes to the digest it was asked for. */

@@ -6,18 +6,28 @@ import tls from 'node:tls'
 /**
  * The one place that speaks HTTP. Node's agents give keep-alive pools per origin; requests carry
  * a timeout so a stalled registry fails instead of hanging. Responses are buffered up to a limit
- * (manifests, tokens, small blobs); large content is streamed by `requestStream`.
+ * (manifests, tokens, blobs); a large request body may be a list of chunks, never joined.
  */
 export interface HttpRequest {
   method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE'
   url: URL
   headers?: Record<string, string>
-  body?: Buffer
+  body?: RequestBody
   timeoutMs?: number
   /** Largest body we accept; beyond it the request fails (defends against hostile registries). */
   maxBodyBytes?: number
   /** HTTPS agent trusting extra CA certificates (--registry-ca); the default trust otherwise. */
   httpsAgent?: https.Agent
+}
+
+/**
+ * A request body: one buffer, or a list of chunks sent in order (a large blob never joined into
+ * one). Either can be sent again as is, for a retry.
+ */
+export type RequestBody = Buffer | readonly Buffer[]
+
+export function bodyLength(body: RequestBody): number {
+  return Buffer.isBuffer(body) ? body.length : body.reduce((total, chunk) => total + chunk.length, 0)
 }
 
 export interface HttpResponse {
@@ -50,22 +60,22 @@ export function httpRequest(request: HttpRequest): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     const secure = request.url.protocol === 'https:'
     const headers: Record<string, string> = {'user-agent': USER_AGENT, ...request.headers}
-    if (request.body) headers['content-length'] = String(request.body.length)
+    if (request.body) headers['content-length'] = String(bodyLength(request.body))
     const req = (secure ? https : http).request(
       request.url,
       {method: request.method, headers, agent: secure ? (request.httpsAgent ?? agents.https) : agents.http},
       (res) => {
-        const chunks: Buffer[] = []
-        let size = 0
+        const status = res.statusCode ?? 0
+        const hasBody = request.method !== 'HEAD' && status !== 204 && status !== 304
+        const body = new ResponseBody(hasBody ? res.headers['content-length'] : undefined, maxBody)
         res.on('data', (chunk: Buffer) => {
-          size += chunk.length
-          if (size > maxBody) {
-            req.destroy(new HttpTransportError(`response from ${request.url.host} is larger than ${maxBody} bytes`, 'too-large'))
-            return
-          }
-          chunks.push(chunk)
+          if (body.add(chunk)) return
+          // Settled here: destroying with an error object could surface it unhandled, after an
+          // 'end' already queued had resolved with the truncated body.
+          reject(new HttpTransportError(`response from ${request.url.host} is larger than ${maxBody} bytes`, 'too-large'))
+          req.destroy()
         })
-        res.on('end', () => resolve({status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks)}))
+        res.on('end', () => resolve({status, headers: res.headers, body: body.bytes()}))
         res.on('error', (error) => reject(toTransportError(error, request.url)))
       },
     )
@@ -73,8 +83,51 @@ export function httpRequest(request: HttpRequest): Promise<HttpResponse> {
       req.destroy(new HttpTransportError(`no answer from ${request.url.host} within ${(request.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000}s`, 'timeout'))
     })
     req.on('error', (error) => reject(toTransportError(error, request.url)))
-    req.end(request.body)
+    if (Buffer.isBuffer(request.body)) {
+      req.end(request.body)
+    } else {
+      for (const chunk of request.body ?? []) req.write(chunk)
+      req.end()
+    }
   })
+}
+
+/**
+ * A response body as it arrives, up to `maxBody` bytes. With a Content-Length, one buffer of that
+ * size is filled in place: a large blob is held once, not as chunks plus their concatenation.
+ */
+class ResponseBody {
+  private whole: Buffer | undefined
+  private readonly chunks: Buffer[] = []
+  private size = 0
+
+  constructor(
+    /** The Content-Length of a response that has a body (not to a HEAD, not a 204 or 304). */
+    contentLength: string | undefined,
+    private readonly maxBody: number,
+  ) {
+    const declared = contentLength !== undefined && /^\d+$/.test(contentLength) ? Number(contentLength) : Number.NaN
+    if (declared > 0 && declared <= maxBody) this.whole = Buffer.allocUnsafe(declared)
+  }
+
+  /** False, keeping nothing, once the body is over the limit. */
+  add(chunk: Buffer): boolean {
+    if (this.size + chunk.length > this.maxBody) return false
+    if (this.whole && this.size + chunk.length > this.whole.length) {
+      // More than announced (Node's parser does not let that happen): carry on as chunks.
+      this.chunks.push(this.whole.subarray(0, this.size))
+      this.whole = undefined
+    }
+
+    if (this.whole) chunk.copy(this.whole, this.size)
+    else this.chunks.push(chunk)
+    this.size += chunk.length
+    return true
+  }
+
+  bytes(): Buffer {
+    return this.whole ? this.whole.subarray(0, this.size) : Buffer.concat(this.chunks)
+  }
 }
 
 const UNTRUSTED_CERTIFICATE = new Set([

@@ -8,7 +8,8 @@ import {MediaType} from './media-types.js'
 import {type Scope, pull, push} from './scope.js'
 import {header} from './transport.js'
 import {type Descriptor, type ImageManifest} from './types.js'
-import {readBackDelay, sleep} from '../util/read-back.js'
+import {readBackDelay} from '../util/read-back.js'
+import {pauseWork} from '../util/work-slots.js'
 
 /**
  * OCI 1.1 referrers: manifests (bundles, attestations) that name another manifest as `subject`.
@@ -125,7 +126,7 @@ async function addToFallbackIndex(client: RegistryClient, repository: Repository
     const next = withEntries(current?.raw, [...restored, ...(ours ? [] : [entryJson(entry)])])
     if (current?.etag) await client.putManifestIfMatch(repository, tag, next, MediaType.ociIndex, current.etag)
     else await client.putManifest(repository, tag, next, MediaType.ociIndex)
-    await sleep(readBackDelay(Date.now() - readAt, attempt))
+    await pauseWork(readBackDelay(Date.now() - readAt, attempt))
   }
 
   throw new PluginError(

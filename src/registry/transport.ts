@@ -2,9 +2,10 @@ import {PluginError} from '../errors.js'
 import {isLoopbackRegistry} from '../reference/reference.js'
 import {type Challenge, parseChallenge} from './challenge.js'
 import {type CredentialLookup, type RegistryCredential, basicHeader, describeSource} from './credentials.js'
-import {type HttpRequest, type HttpResponse, HttpTransportError, httpRequest, httpsAgentWithCa} from './http.js'
+import {type HttpRequest, type HttpResponse, HttpTransportError, httpRequest, httpsAgentWithCa, type RequestBody} from './http.js'
 import {type Scope, scopeString} from './scope.js'
 import {type Token, fetchToken} from './token.js'
+import {sleep} from '../util/work-slots.js'
 
 /**
  * One registry's transport: scheme choice, the auth challenge (learned once by ping), a token per
@@ -26,7 +27,7 @@ export interface RegistryRequest {
   path: string
   scopes: Scope[]
   headers?: Record<string, string>
-  body?: Buffer
+  body?: RequestBody
   maxBodyBytes?: number
   /** Follow 3xx (blob downloads); Authorization is dropped when the origin changes. */
   followRedirects?: boolean
@@ -49,6 +50,7 @@ export class RegistryTransport {
   private readonly tokens = new Map<string, Promise<Token>>()
   private readonly timeoutMs: number
   private readonly retries: number
+  private schemeProbe: Promise<HttpResponse> | undefined
 
   constructor(registry: string, private readonly options: TransportOptions) {
     this.registry = registry
@@ -193,6 +195,23 @@ export class RegistryTransport {
     const url = request.url.host === this.registry && `${request.url.protocol}//${request.url.host}` !== this.origin ? new URL(request.url.pathname + request.url.search, this.origin) : request.url
     const withAgent = {...request, url, httpsAgent: this.httpsAgent}
     if (this.schemeDecided || url.origin !== this.origin) return httpRequest(withAgent)
+    // One request settles the scheme; the others (a batch resolving at once) wait for it rather
+    // than each knocking with TLS on a plain-HTTP port.
+    if (this.schemeProbe) {
+      await this.schemeProbe.catch(() => {})
+      return this.exchange(request)
+    }
+
+    const probe = this.probeScheme(withAgent, url)
+    this.schemeProbe = probe
+    try {
+      return await probe
+    } finally {
+      this.schemeProbe = undefined
+    }
+  }
+
+  private async probeScheme(withAgent: HttpRequest & {httpsAgent: unknown}, url: URL): Promise<HttpResponse> {
     try {
       const response = await httpRequest(withAgent)
       this.schemeDecided = true
@@ -233,8 +252,4 @@ function backoff(attempt: number, retryAfter?: string): number {
   if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds, 10) * 1000
   const base = 100 * 2 ** (attempt - 1)
   return base + Math.random() * base
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }

@@ -2,8 +2,9 @@ import {PluginError} from '../errors.js'
 
 /**
  * A push-style tar reader: feed it the uncompressed stream chunk by chunk and it calls back per
- * entry. It keeps one 512-byte header and, only for entries the visitor asks for, their contents;
- * everything else is skipped as it streams past, so memory stays bounded whatever the layer holds.
+ * entry. It keeps one 512-byte header and, only for entries the visitor asks for, their contents
+ * (copied as they pass into one buffer of the entry's size); everything else is skipped as it
+ * streams past, so memory stays bounded whatever the layer holds.
  *
  * Understands ustar (with its 155-byte prefix), GNU long names (`././@LongLink`, type 'L'; 'K'
  * long link names are consumed and dropped) and pax extended headers (type 'x': `path` and
@@ -21,7 +22,10 @@ export interface TarEntry {
 }
 
 export interface TarVisitor {
-  /** Called for every real entry; return true to receive its contents through `content`. */
+  /**
+   * Called for every real entry; return true to receive its contents through `content`. The
+   * reader then allocates `entry.size` bytes at once: check the size before saying yes.
+   */
   entry(entry: TarEntry): boolean
   content(entry: TarEntry, data: Buffer): void
 }
@@ -37,9 +41,10 @@ const DEFAULT_MAX_METADATA = 1024 * 1024
 // Types that carry no data blocks whatever their size field says (Go's isHeaderOnlyType).
 const HEADER_ONLY = new Set(['1', '2', '3', '4', '5', '6'])
 
+/** What an entry's data blocks are for; `content` is filled in place (its length is the size). */
 type Body =
-  | {kind: 'entry'; entry: TarEntry; chunks: Buffer[] | undefined}
-  | {kind: 'longname' | 'pax'; chunks: Buffer[]}
+  | {kind: 'entry'; entry: TarEntry; content: Buffer | undefined}
+  | {kind: 'longname' | 'pax'; content: Buffer}
   | {kind: 'skip'}
 
 export class TarReader {
@@ -87,8 +92,9 @@ export class TarReader {
         }
       } else if (this.state === 'body') {
         const n = Math.min(this.remaining, available)
-        // Copy: the chunk may be a view on a much larger buffer we must not keep alive.
-        if (this.body.kind !== 'skip') this.body.chunks?.push(Buffer.from(chunk.subarray(at, at + n)))
+        // Copied: the chunk may be a view on a much larger buffer we must not keep alive.
+        const content = this.body.kind === 'skip' ? undefined : this.body.content
+        content?.set(chunk.subarray(at, at + n), content.length - this.remaining)
         this.remaining -= n
         at += n
         this.offset += n
@@ -136,7 +142,7 @@ export class TarReader {
         throw invalid(`a ${typeflag === 'L' ? 'GNU long-name' : 'pax'} header at byte ${this.headerOffset} is ${size} bytes, over the ${this.maxMetadata}-byte cap`)
       }
 
-      this.startBody({kind: typeflag === 'L' ? 'longname' : 'pax', chunks: []}, size)
+      this.startBody({kind: typeflag === 'L' ? 'longname' : 'pax', content: Buffer.allocUnsafe(size)}, size)
       return
     }
 
@@ -158,7 +164,7 @@ export class TarReader {
     if (type === 'directory') size = 0
     const entry: TarEntry = {path, type, typeflag, size}
     const wanted = this.visitor.entry(entry)
-    this.startBody({kind: 'entry', entry, chunks: wanted ? [] : undefined}, size)
+    this.startBody({kind: 'entry', entry, content: wanted ? Buffer.allocUnsafe(size) : undefined}, size)
   }
 
   private startBody(body: Body, size: number): void {
@@ -174,11 +180,11 @@ export class TarReader {
     this.body = {kind: 'skip'}
     this.state = this.padding > 0 ? 'padding' : 'header'
     if (body.kind === 'entry') {
-      if (body.chunks) this.visitor.content(body.entry, Buffer.concat(body.chunks))
+      if (body.content) this.visitor.content(body.entry, body.content)
     } else if (body.kind === 'longname') {
-      this.longName = cString(Buffer.concat(body.chunks), 0, Number.MAX_SAFE_INTEGER)
+      this.longName = cString(body.content, 0, Number.MAX_SAFE_INTEGER)
     } else if (body.kind === 'pax') {
-      this.applyPax(Buffer.concat(body.chunks))
+      this.applyPax(body.content)
     }
   }
 

@@ -2,6 +2,7 @@ import {PluginError, messageOf} from '../errors.js'
 import {type Repository, repositoryName} from '../reference/reference.js'
 import {type RegistryClient} from '../registry/client.js'
 import {settleLimit} from '../util/map-limit.js'
+import {WorkSlots} from '../util/work-slots.js'
 import {type ResolvedImage} from './resolve.js'
 import {type SigningOptions, writeSignature} from './write-signature.js'
 
@@ -25,7 +26,10 @@ export interface SignedImage {
 }
 
 export async function signImages(client: RegistryClient, images: readonly ResolvedImage[], options: DirectSignOptions): Promise<SignedImage[]> {
-  const outcomes = await settleLimit(images, options.concurrency, async (image) => {
+  // Every image is under way at once, but at most `concurrency` of them at work: an image waiting
+  // to read back its write lends its slot to the next (see WorkSlots).
+  const slots = new WorkSlots(options.concurrency)
+  const outcomes = await settleLimit(images, images.length, (image) => slots.run(async () => {
     const signatureRepository = options.repository ?? image.repository
     const descriptor = {mediaType: image.mediaType, digest: image.digest, size: image.size}
     const written = await writeSignature(client, {imageRepository: image.repository, signatureRepository, descriptor}, options.annotations, options)
@@ -37,7 +41,7 @@ export async function signImages(client: RegistryClient, images: readonly Resolv
       manifestDigest: w.manifestDigest,
       appended: w.appended,
     }))
-  })
+  }))
   const first = outcomes[0]
   // One image: its own error (auth, not found, ...) says more than "incomplete".
   if (images.length === 1 && first && !first.ok) throw first.error

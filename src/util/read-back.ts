@@ -11,7 +11,3 @@ export function readBackDelay(windowMs: number, attempt: number): number {
   const base = Math.max(20, 2 * windowMs) * attempt
   return Math.min(base + (Math.random() * base) / 2, 5000)
 }
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}
