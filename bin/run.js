@@ -6,5 +6,6 @@ if (argv[0] === 'sign' && argv.some((arg) => arg === '--key' || arg.startsWith('
   prefetchKeyDerivation(argv, process.env)
 }
 
-const {execute} = await import('@oclif/core')
+// The execute entry alone: the full @oclif/core index loads only with a command that needs it.
+const {execute} = await import('@oclif/core/execute')
 await execute({dir: import.meta.url})

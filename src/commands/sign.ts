@@ -53,7 +53,7 @@ Keyless (--keyless, or keyless = true in cosign.toml): an OIDC identity token (-
       exclusive: ['report'],
     })(),
     ...keylessFlags,
-    concurrency: Flags.integer({summary: 'Images and steps run at once.', default: 8, min: 1, max: 64}),
+    concurrency: Flags.integer({summary: 'Images (or signer-phase steps) at work at once; one waiting to read back its write lends its place.', default: 8, min: 1, max: 64}),
     quiet: Flags.boolean({char: 'q', summary: 'No progress output; errors only.'}),
     ...registryFlags,
     ...sbomLimitFlags,

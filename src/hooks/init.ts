@@ -1,6 +1,6 @@
 import {type Hook} from '@oclif/core'
 
-import {HOST_BUILD, addedFlags, hostSignsItself} from './build-flags.js'
+import {HOST_BUILD} from './host-build.js'
 
 /**
  * Help reads the cached command (the host's manifest), not the class: adding our flags there is
@@ -9,7 +9,9 @@ import {HOST_BUILD, addedFlags, hostSignsItself} from './build-flags.js'
  */
 const hook: Hook.Init = async function ({config}) {
   const build = config.findCommand(HOST_BUILD)
-  if (!build || hostSignsItself(build.flags)) return
+  if (!build) return
+  const {addedFlags, hostSignsItself} = await import('./build-flags.js')
+  if (hostSignsItself(build.flags)) return
   const added = Object.entries(addedFlags(build.flags)).map(([name, flag]) => [name, {...flag, name}])
   build.flags = {...Object.fromEntries(added), ...build.flags}
 }

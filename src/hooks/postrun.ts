@@ -1,7 +1,6 @@
 import {type Config, type Hook} from '@oclif/core'
 
-import {HOST_BUILD, hostSignsItself, readSignOptions} from './build-flags.js'
-import {failCommand} from './fail.js'
+import {HOST_BUILD} from './host-build.js'
 
 /**
  * After the host's build succeeded: the signer phase on the report the build resolved, exactly
@@ -9,7 +8,9 @@ import {failCommand} from './fail.js'
  * throws, so a failed build is never signed.
  */
 const hook: Hook.Postrun = async function ({Command, argv, config, result}) {
-  if (Command.id !== HOST_BUILD || hostSignsItself(Command.flags)) return
+  if (Command.id !== HOST_BUILD) return
+  const [{hostSignsItself, readSignOptions}, {failCommand}] = await Promise.all([import('./build-flags.js'), import('./fail.js')])
+  if (hostSignsItself(Command.flags)) return
   const options = await readSignOptions(Command, argv, config)
   // prerun refused --sign without a config; a build that set a failing exit code without throwing is not signed.
   if (!options?.sign || !options.cosignConfig || process.exitCode) return

@@ -1,8 +1,6 @@
 import {type Hook} from '@oclif/core'
 
-import {PluginError, isPluginError} from '../errors.js'
-import {HOST_BUILD, extendCommand, hostSignsItself, readSignOptions} from './build-flags.js'
-import {failCommand} from './fail.js'
+import {HOST_BUILD} from './host-build.js'
 
 /**
  * Before the host's build parses: adds our flags to its class (so `this.parse(Build)` accepts
@@ -10,7 +8,13 @@ import {failCommand} from './fail.js'
  * or key fails in a second instead of after a long build.
  */
 const hook: Hook.Prerun = async function ({Command, argv, config}) {
-  if (Command.id !== HOST_BUILD || hostSignsItself(Command.flags)) return
+  if (Command.id !== HOST_BUILD) return
+  const [{extendCommand, hostSignsItself, readSignOptions}, {failCommand}, {PluginError, isPluginError}] = await Promise.all([
+    import('./build-flags.js'),
+    import('./fail.js'),
+    import('../errors.js'),
+  ])
+  if (hostSignsItself(Command.flags)) return
   extendCommand(Command)
   const options = await readSignOptions(Command, argv, config)
   if (!options) return

@@ -7,7 +7,7 @@
  */
 import {readFileSync} from 'node:fs'
 
-import {deriveKey, ENCRYPTED_KEY_LABELS, parseEncryptedKey} from './encrypted.js'
+import {deriveKey, ENCRYPTED_KEY_LABELS, parseEncryptedKey} from './encrypted-format.js'
 import {withoutTrailingNewline} from './password.js'
 import {decodePemBlocks} from './pem.js'
 

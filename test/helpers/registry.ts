@@ -1,5 +1,5 @@
 import {type ChildProcess, execFileSync, spawn} from 'node:child_process'
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {connect as connectTls} from 'node:tls'
 import {tmpdir} from 'node:os'
@@ -14,6 +14,8 @@ export interface TestRegistry {
   username?: string
   password?: string
   dir: string
+  /** The registry process's CPU time so far (user + system, ms), from /proc: what the benchmark charges to each tool. */
+  cpuMs(): number
   stop(): Promise<void>
 }
 
@@ -77,12 +79,19 @@ ${options.tls ? `  tls:\n    certificate: ${options.tls.certificate}\n    key: $
     host,
     dir,
     ...(options.htpasswd ? {username: options.htpasswd.username, password: options.htpasswd.password} : {}),
+    cpuMs: () => processCpuMs(child.pid!),
     async stop() {
       child.kill('SIGTERM')
       await exited
       rmSync(dir, {recursive: true, force: true})
     },
   }
+}
+
+function processCpuMs(pid: number): number {
+  // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100/s).
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10
 }
 
 async function waitForRegistry(host: string, hasExited: () => boolean, stderr: () => string, tls: boolean): Promise<void> {
