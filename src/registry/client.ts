@@ -1,5 +1,6 @@
 import {PluginError} from '../errors.js'
 import {type Repository, isDigest, repositoryName} from '../reference/reference.js'
+import {sleep} from '../util/sleep.js'
 import {sha256Digest, verifyDigest} from './digest.js'
 import {bodyLength, type HttpResponse, type RequestBody} from './http.js'
 import {MANIFEST_ACCEPT} from './media-types.js'
@@ -134,7 +135,7 @@ export class RegistryClient {
         return await this.uploadBlobOnce(repository, content, mediaType)
       } catch (error) {
         if (attempt >= UPLOAD_ATTEMPTS || !isTransient(error)) throw error
-        await new Promise((resolve) => setTimeout(resolve, 100 * attempt + Math.random() * 100))
+        await sleep(100 * attempt + Math.random() * 100)
       }
     }
   }

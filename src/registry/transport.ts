@@ -1,11 +1,11 @@
 import {PluginError} from '../errors.js'
 import {isLoopbackRegistry} from '../reference/reference.js'
+import {sleep} from '../util/sleep.js'
 import {type Challenge, parseChallenge} from './challenge.js'
 import {type CredentialLookup, type RegistryCredential, basicHeader, describeSource} from './credentials.js'
 import {type HttpRequest, type HttpResponse, HttpTransportError, httpRequest, httpsAgentWithCa, type RequestBody} from './http.js'
 import {type Scope, scopeString} from './scope.js'
 import {type Token, fetchToken} from './token.js'
-import {sleep} from '../util/work-slots.js'
 
 /**
  * One registry's transport: scheme choice, the auth challenge (learned once by ping), a token per

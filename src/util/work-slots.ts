@@ -1,5 +1,7 @@
 import {AsyncLocalStorage} from 'node:async_hooks'
 
+import {sleep} from './sleep.js'
+
 /**
  * At most `limit` tasks at work at once, where waiting on a timer is not work: a task pausing
  * (a writer's read-back wait) gives its slot to the next task meanwhile, and takes one back ahead
@@ -53,8 +55,4 @@ const heldSlots = new AsyncLocalStorage<WorkSlots>()
 export function pauseWork(ms: number): Promise<void> {
   const slots = heldSlots.getStore()
   return slots ? slots.pause(ms) : sleep(ms)
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
-import {pauseWork, sleep, WorkSlots} from '../../src/util/work-slots.js'
+import {sleep} from '../../src/util/sleep.js'
+import {pauseWork, WorkSlots} from '../../src/util/work-slots.js'
 
 describe('WorkSlots', () => {
   it('keeps at most `limit` tasks at work', async () => {

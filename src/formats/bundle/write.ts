@@ -6,6 +6,7 @@ import {isTransientBlobRace} from '../../registry/registry-error.js'
 import {type ReferrersSource, addReferrer} from '../../registry/referrers.js'
 import {type Descriptor} from '../../registry/types.js'
 import {KeyedLock} from '../../util/keyed-lock.js'
+import {sleep} from '../../util/sleep.js'
 import {inTotoStatement} from '../attestation.js'
 import {type DsseEnvelope, verifiedPayload} from '../dsse.js'
 import {type BundleSigning, createDsseBundle} from './create.js'
@@ -87,7 +88,7 @@ async function writeUnlocked(client: RegistryClient, target: BundleTarget, predi
     } catch (error) {
       // Other processes uploading the shared empty config at the same moment (see below).
       if (!isTransientBlobRace(error) || attempt >= 4) throw error
-      await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 50))
+      await sleep(50 * attempt + Math.random() * 50)
     }
   }
 }
