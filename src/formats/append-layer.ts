@@ -55,17 +55,19 @@ export function appendLayer(
   layer: NewLayer,
   options: AppendOptions,
 ): Promise<AppendResult> {
-  return tagLocks.run(`${repositoryName(repository)}:${tag}`, () => appendUnlocked(client, repository, tag, layer, options))
+  const where = `${repositoryName(repository)}:${tag}`
+  return tagLocks.run(where, () => appendUnlocked(client, repository, tag, where, layer, options))
 }
 
 async function appendUnlocked(
   client: RegistryClient,
   repository: Repository,
   tag: string,
+  /** `repo:tag`, for messages and as the key of per-tag state. */
+  where: string,
   layer: NewLayer,
   options: AppendOptions,
 ): Promise<AppendResult> {
-  const where = `${repositoryName(repository)}:${tag}`
   // Every entry seen at any read: a writer that raced us may have dropped some, and we put them
   // back, so concurrent signers converge on the union instead of losing each other's entries.
   const seen = new Map<string, Descriptor>()
