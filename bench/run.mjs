@@ -1,10 +1,11 @@
 // npm run bench: our CLI against Debian's cosign 2.5 on one loopback registry, in the same run,
 // alternating the two tools (a warm-up pair first, then PAIRS pairs). Prints medians, min–max and
 // ratios, counts HTTP requests through a proxy, and writes bench/results.json and the README table.
-//   node bench/run.mjs [--quick] [--no-write]
+//   node bench/run.mjs [--quick] [--no-write] [--only release]
 // --quick: tiny N, one pair, nothing written (the CI check that this script still runs).
+// --only release: just the release figures (one image, two tags, its SBOM attested with two keys); nothing written.
 import {randomBytes} from 'node:crypto'
-import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {cpus, tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -12,17 +13,25 @@ import {pushImage, testClient} from '../.cache/test-build/test/helpers/images.js
 import {cliBin, cosignBin, repoRoot} from '../.cache/test-build/test/helpers/paths.js'
 import {startRegistry} from '../.cache/test-build/test/helpers/registry.js'
 import {buildTar} from '../.cache/test-build/test/fixtures/tar.js'
+import {pushReleaseImage} from '../.cache/test-build/test/fixtures/release-image.js'
+import {writeReport} from '../.cache/test-build/test/helpers/report.js'
 import {startFaultProxy} from '../.cache/test-build/test/helpers/fault-proxy.js'
 import {mapLimit} from '../.cache/test-build/src/util/map-limit.js'
 import {renderChart} from './chart.mjs'
 import {measure, stats} from './measure.mjs'
 
 const quick = process.argv.includes('--quick')
-const write = !quick && !process.argv.includes('--no-write')
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined
+if (process.argv.includes('--only') && only !== 'release') throw new Error(`--only: release is the one choice, got ${only}`)
+const write = !quick && !only && !process.argv.includes('--no-write')
 const PAIRS = quick ? 1 : 5
+// --quick: no warm-up pair (its runs would only be thrown away).
+const FIRST_PAIR = quick ? 1 : 0
 const SIZES = quick ? {one: 1, batch: 2, big: 3, huge: 4, sbomMiB: 1} : {one: 1, batch: 20, big: 100, huge: 500, sbomMiB: 50}
 // More points for the chart (image count, timed pairs): fewer pairs where cosign takes seconds.
 const CHART_EXTRA = quick ? [[4, 1]] : [[10, 3], [500, 1]]
+// The release: buildpacks in the SBOM layer (3 documents each: CycloneDX, SPDX, Syft), and the larger one for the scaling row.
+const RELEASE = quick ? {buildpacks: 1, scaled: 2, remotePairs: 1, scalingPairs: 1} : {buildpacks: 3, scaled: 10, remotePairs: 3, scalingPairs: 3}
 const PASSWORD = 'bench-password'
 const env = {COSIGN_PASSWORD: PASSWORD, TUF_ROOT: '/nonexistent-tuf', CI: '1', NO_COLOR: '1'}
 
@@ -57,12 +66,12 @@ async function setup() {
  * registry, each run on fresh images; then one run each through the counting proxy (kept out of
  * the timed runs: a forwarding hop would add its own cost to every request).
  */
-async function compare(name, count, runOurs, runCosign, {pairs = PAIRS, host = registry.host} = {}) {
+async function compare(name, count, runOurs, runCosign, {pairs = PAIRS, host = registry.host, fresh = (h) => freshImages(count, h), countRequests = true} = {}) {
   const results = {ours: [], cosign: []}
   const registryCpu = {ours: [], cosign: []}
-  for (let pair = 0; pair <= pairs; pair++) {
+  for (let pair = FIRST_PAIR; pair <= pairs; pair++) {
     for (const tool of pair % 2 ? ['cosign', 'ours'] : ['ours', 'cosign']) {
-      const images = await freshImages(count, host)
+      const images = await fresh(host)
       const cpuBefore = registry.cpuMs()
       const {ms} = tool === 'ours' ? await runOurs(images) : await runCosign(images)
       if (pair === 0) continue // warm-up
@@ -71,9 +80,10 @@ async function compare(name, count, runOurs, runCosign, {pairs = PAIRS, host = r
     }
   }
 
-  const requestsPerSignature = {}
-  for (const [tool, run] of [['ours', runOurs], ['cosign', runCosign]]) {
-    const images = await freshImages(count, proxy.host)
+  // Left out (undefined) where the proxy's count would only repeat the loopback figure's.
+  const requestsPerSignature = countRequests ? {} : undefined
+  for (const [tool, run] of countRequests ? [['ours', runOurs], ['cosign', runCosign]] : []) {
+    const images = await fresh(proxy.host)
     const before = proxy.stats.requests
     await run(images)
     requestsPerSignature[tool] = (proxy.stats.requests - before) / count
@@ -85,7 +95,8 @@ async function compare(name, count, runOurs, runCosign, {pairs = PAIRS, host = r
   // how fast any client can go here.
   const registryCpuMsPerSignature = {ours: stats(registryCpu.ours).median, cosign: stats(registryCpu.cosign).median}
   const row = {figure: name, images: count, ours: o, cosign: c, ratio: o.median / c.median, requestsPerSignature, registryCpuMsPerSignature}
-  console.error(`${name}: ours ${fmt(o)} ms, cosign ${fmt(c)} ms, ratio ${row.ratio.toFixed(2)}, requests/signature ours ${requestsPerSignature.ours.toFixed(1)} cosign ${requestsPerSignature.cosign.toFixed(1)}, registry CPU ms/signature ours ${registryCpuMsPerSignature.ours.toFixed(1)} cosign ${registryCpuMsPerSignature.cosign.toFixed(1)}`)
+  const requests = countRequests ? `, requests/signature ours ${requestsPerSignature.ours.toFixed(1)} cosign ${requestsPerSignature.cosign.toFixed(1)}` : ''
+  console.error(`${name}: ours ${fmt(o)} ms, cosign ${fmt(c)} ms, ratio ${row.ratio.toFixed(2)}${requests}, registry CPU ms/signature ours ${registryCpuMsPerSignature.ours.toFixed(1)} cosign ${registryCpuMsPerSignature.cosign.toFixed(1)}`)
   return row
 }
 
@@ -154,29 +165,93 @@ function cyclonedxOfSize(bytes) {
   return `{"bomFormat":"CycloneDX","specVersion":"1.4","version":1,"components":[${parts.join(',')}]}`
 }
 
+// The release: one CNB app image under two tags whose SBOM layer's documents are attested with two
+// keys, as a pipeline does after `pack build`. Ours: one `sign --report` with two [[configs]].
+// cosign: the script a pipeline would run instead, one process per key for `sign`, then one per
+// document and key for `attest`, one after another (the documents are written out beforehand).
+const RELEASE_KEYS = ['release-a', 'release-b']
+const COSIGN_TYPES = {cdx: 'cyclonedx', spdx: 'spdxjson', syft: 'https://syft.dev/bom'}
+const releaseConfig = join(work, 'release-cosign.toml')
+let releaseCounter = 0
+
+async function releaseSetup() {
+  const configs = []
+  for (const name of RELEASE_KEYS) {
+    await measure(process.execPath, [cliBin, 'generate-key-pair', '--output-key-prefix', join(work, name)], env)
+    writeFileSync(join(work, `${name}.password`), PASSWORD)
+    configs.push(`[[configs]]\nkey = "${name}.key"\npassword = "${name}.password"\nexport-sbom = "attestation"\n`)
+  }
+
+  writeFileSync(releaseConfig, configs.join('\n'))
+}
+
+/** A fresh release image (pushed straight to the registry, named through `host`), its report.toml, and the cosign script. */
+async function freshRelease(host, buildpacks) {
+  const dir = join(work, `release${releaseCounter}`)
+  const repository = `bench/release${releaseCounter++}`
+  mkdirSync(dir)
+  const image = await pushReleaseImage(client, [`${registry.host}/${repository}:1.4.2`, `${registry.host}/${repository}:latest`], {buildpacks})
+  const report = writeReport(dir, [`${host}/${repository}:1.4.2`, `${host}/${repository}:latest`], image.digest)
+  const subject = `${host}/${repository}@${image.digest}`
+  const lines = ['set -e']
+  for (const name of RELEASE_KEYS) lines.push(`'${cosignBin}' sign --key '${join(work, `${name}.key`)}' --tlog-upload=false -y ${subject}`)
+  image.sbom.documents.forEach((document, i) => {
+    const file = join(dir, `sbom${i}.${document.format}.json`)
+    writeFileSync(file, document.content)
+    for (const name of RELEASE_KEYS) {
+      lines.push(`'${cosignBin}' attest --key '${join(work, `${name}.key`)}' --tlog-upload=false -y --type ${COSIGN_TYPES[document.format]} --predicate '${file}' ${subject}`)
+    }
+  })
+  const script = join(dir, 'cosign.sh')
+  writeFileSync(script, lines.join('\n') + '\n')
+  return {report, script}
+}
+
+const releaseOurs = (release) => ours(['sign', '--report', release.report, '--cosign-config', releaseConfig, '--quiet'])
+const releaseCosign = (release) => measure('bash', [release.script], env)
+
+async function releaseFigures() {
+  await releaseSetup()
+  const documents = RELEASE.buildpacks * 3
+  const fresh = (host) => freshRelease(host, RELEASE.buildpacks)
+  const name = `release: 1 image (2 tags), ${documents} SBOM documents, 2 keys`
+  const loopback = await compare(name, 1, releaseOurs, releaseCosign, {fresh})
+  const remote = await compare(`${name}, registry ${REMOTE_MS} ms away`, 1, releaseOurs, releaseCosign, {fresh, pairs: RELEASE.remotePairs, host: distant.host, countRequests: false})
+  return {documents, cosignProcesses: 2 + 2 * documents, loopback, remote, scaling: await releaseScaling()}
+}
+
+/** Ours only, at REMOTE_MS: the release with RELEASE.scaled buildpacks against the usual RELEASE.buildpacks, alternating pairs. */
+async function releaseScaling() {
+  const buildpacks = {small: RELEASE.buildpacks, large: RELEASE.scaled}
+  const results = {small: [], large: []}
+  for (let pair = FIRST_PAIR; pair <= RELEASE.scalingPairs; pair++) {
+    for (const size of pair % 2 ? ['large', 'small'] : ['small', 'large']) {
+      const {ms} = await releaseOurs(await freshRelease(distant.host, buildpacks[size]))
+      if (pair > 0) results[size].push(ms) // pair 0: warm-up
+    }
+  }
+
+  const small = stats(results.small)
+  const large = stats(results.large)
+  const documents = {small: buildpacks.small * 3, large: buildpacks.large * 3}
+  const row = {figure: `release, ${documents.large} vs ${documents.small} SBOM documents, registry ${REMOTE_MS} ms away (ours)`, documents, small, large, ratio: large.median / small.median}
+  console.error(`${row.figure}: ${fmt(large)} ms vs ${fmt(small)} ms, ratio ${row.ratio.toFixed(2)}`)
+  return row
+}
+
 function fmt(s) {
   return `${s.median.toFixed(0)} (${s.min.toFixed(0)}–${s.max.toFixed(0)})`
 }
 
 try {
-  await setup()
-  const one = await compare(`sign ${SIZES.one} image`, SIZES.one, signOurs, signCosign)
-  const batch = await compare(`sign ${SIZES.batch} images in one call`, SIZES.batch, signOurs, signCosign)
-  const big = await compare(`sign ${SIZES.big} images in one call`, SIZES.big, signOurs, signCosign)
-  const scaling = [one, batch, big]
-  for (const [count, pairs] of CHART_EXTRA) scaling.push(await compare(`sign ${count} images in one call`, count, signOurs, signCosign, {pairs}))
-  // Not a target: the same batch against a registry REMOTE_MS away (each request delayed by a proxy), where round trips, not CPU, set the pace.
-  const remote = await compare(`sign ${SIZES.batch} images, registry ${REMOTE_MS} ms away`, SIZES.batch, signOurs, signCosign, {pairs: quick ? 1 : 3, host: distant.host})
-  const chartPoints = scaling.map((r) => ({images: r.images, ours: r.ours.median, cosign: r.cosign.median})).sort((a, b) => a.images - b.images)
-  const help = await helpFigure()
-  const memory = await memoryFigure()
-  const sbom = await sbomFigure()
-  const results = {date: new Date().toISOString().slice(0, 10), cores: cpus().length, node: process.version, pairs: PAIRS, one, batch, big, remote, chart: chartPoints, help, memory, sbom}
+  const results = {date: new Date().toISOString().slice(0, 10), cores: cpus().length, node: process.version, pairs: PAIRS}
+  if (!only) Object.assign(results, await signFigures())
+  results.release = await releaseFigures()
   const table = renderTable(results)
   console.log(table)
   if (write) {
     writeFileSync(join(repoRoot, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n')
-    writeFileSync(join(repoRoot, 'bench', 'chart.svg'), renderChart(chartPoints, `sign: wall time, ${results.date}, ${results.cores} cores (medians; log–log)`))
+    writeFileSync(join(repoRoot, 'bench', 'chart.svg'), renderChart(results.chart, `sign: wall time, ${results.date}, ${results.cores} cores (medians; log–log)`))
     const readmePath = join(repoRoot, 'README.md')
     const readme = readFileSync(readmePath, 'utf8')
     const start = '<!-- bench:start -->'
@@ -191,14 +266,38 @@ try {
   await registry.stop()
 }
 
+async function signFigures() {
+  await setup()
+  const one = await compare(`sign ${SIZES.one} image`, SIZES.one, signOurs, signCosign)
+  const batch = await compare(`sign ${SIZES.batch} images in one call`, SIZES.batch, signOurs, signCosign)
+  const big = await compare(`sign ${SIZES.big} images in one call`, SIZES.big, signOurs, signCosign)
+  const scaling = [one, batch, big]
+  for (const [count, pairs] of CHART_EXTRA) scaling.push(await compare(`sign ${count} images in one call`, count, signOurs, signCosign, {pairs}))
+  // Not a target: the same batch against a registry REMOTE_MS away (each request delayed by a proxy), where round trips, not CPU, set the pace.
+  const remote = await compare(`sign ${SIZES.batch} images, registry ${REMOTE_MS} ms away`, SIZES.batch, signOurs, signCosign, {pairs: quick ? 1 : 3, host: distant.host})
+  const chartPoints = scaling.map((r) => ({images: r.images, ours: r.ours.median, cosign: r.cosign.median})).sort((a, b) => a.images - b.images)
+  const help = await helpFigure()
+  const memory = await memoryFigure()
+  const sbom = await sbomFigure()
+  return {one, batch, big, remote, chart: chartPoints, help, memory, sbom}
+}
+
 function renderTable(r) {
   const row = (name, target, ours, theirs, ratio, ok) => `| ${name} | ${target} | ${ours} | ${theirs} | ${ratio} | ${ok ? 'met' : '**not met**'} |`
   const ms = (s) => `${s.median.toFixed(0)} ms (${s.min.toFixed(0)}–${s.max.toFixed(0)})`
   return [
-    `Measured ${r.date} on this project's machine (${r.cores} cores, Node ${r.node}), Debian's cosign 2.5 with \`--tlog-upload=false\`, loopback distribution 2.8 (Debian's packaged storage settings); medians of ${r.pairs} alternating pairs after a warm-up pair, fresh images every run, encrypted cosign key (scrypt N=65536). Requests are counted in one extra run per tool through a counting proxy, kept out of the timed runs. Chart: \`bench/chart.svg\`.`,
+    `Measured ${r.date} on this project's machine (${r.cores} cores, Node ${r.node}), Debian's cosign 2.5 with \`--tlog-upload=false\`, loopback distribution 2.8 (Debian's packaged storage settings); medians of ${r.pairs} alternating pair${r.pairs === 1 ? '' : 's'}${FIRST_PAIR ? ' (--quick: no warm-up pair)' : ' after a warm-up pair'}, fresh images every run, encrypted cosign key (scrypt N=65536). Requests are counted in one extra run per tool through a counting proxy, kept out of the timed runs. Chart: \`bench/chart.svg\`.` +
+      (r.release ? ` Release rows: ours is one \`sign --report\` with two \`[[configs]]\` (two keys, \`export-sbom = "attestation"\`); cosign is the same work as a script of ${r.release.cosignProcesses} cosign processes run one after another (\`sign\` per key, then \`attest\` per document and key with \`--type\` \`cyclonedx\`, \`spdxjson\` or \`https://syft.dev/bom\`); the ${REMOTE_MS} ms rows are medians of ${r.release.remote.ours.n} pair${r.release.remote.ours.n === 1 ? '' : 's'}.` : ''),
     '',
     '| figure | target | ours | cosign | ratio | |',
     '|---|---|---|---|---|---|',
+    ...(r.one ? signRows(r, row, ms) : []),
+    ...(r.release ? releaseRows(r.release, row, ms) : []),
+  ].join('\n')
+}
+
+function signRows(r, row, ms) {
+  return [
     row(`sign ${r.one.images} image, whole process`, '≤ 1.5×', ms(r.one.ours), ms(r.one.cosign), `${r.one.ratio.toFixed(2)}×`, r.one.ratio <= 1.5),
     row(`sign ${r.batch.images} images in one call`, '≤ 0.6×', ms(r.batch.ours), ms(r.batch.cosign), `${r.batch.ratio.toFixed(2)}×`, r.batch.ratio <= 0.6),
     row(`sign ${r.big.images} images in one call`, '≤ 0.4×', ms(r.big.ours), ms(r.big.cosign), `${r.big.ratio.toFixed(2)}×`, r.big.ratio <= 0.4),
@@ -209,5 +308,15 @@ function renderTable(r) {
     `| registry CPU per signature (${r.big.images} images; the registry shares the 2 cores) | — | ${r.big.registryCpuMsPerSignature.ours.toFixed(1)} ms | ${r.big.registryCpuMsPerSignature.cosign.toFixed(1)} ms | ${(r.big.registryCpuMsPerSignature.ours / r.big.registryCpuMsPerSignature.cosign).toFixed(2)}× | — |`,
     row('`--help` vs bare `node -e ""`', '≤ 2.5×', ms(r.help.ours), `${ms(r.help.node)} (node)`, `${r.help.ratio.toFixed(2)}×`, r.help.ratio <= 2.5),
     row(`attestation of a ${r.sbom.sbomMiB} MiB SBOM, peak RSS above idle`, '≤ 5× SBOM', `${r.sbom.aboveIdleMiB.toFixed(0)} MiB (${r.sbom.times.toFixed(2)}×)`, '—', '—', r.sbom.times <= 5),
-  ].join('\n')
+  ]
+}
+
+function releaseRows(r, row, ms) {
+  const {loopback, remote, scaling} = r
+  return [
+    row(loopback.figure, '≤ 0.35×', ms(loopback.ours), ms(loopback.cosign), `${loopback.ratio.toFixed(2)}×`, loopback.ratio <= 0.35),
+    row(remote.figure, '≤ 0.25×', ms(remote.ours), ms(remote.cosign), `${remote.ratio.toFixed(2)}×`, remote.ratio <= 0.25),
+    row(scaling.figure, `≤ 1.5× the ${scaling.documents.small}-document time`, `${ms(scaling.large)} vs ${ms(scaling.small)}`, '—', `${scaling.ratio.toFixed(2)}×`, scaling.ratio <= 1.5),
+    `| HTTP requests, ${loopback.figure} (not a target) | — | ${loopback.requestsPerSignature.ours} | ${loopback.requestsPerSignature.cosign} | — | — |`,
+  ]
 }

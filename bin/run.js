@@ -1,9 +1,14 @@
 #!/usr/bin/env node
-// `sign --key`: the key's scrypt starts now, on the thread pool, while oclif loads.
+// `sign --key` / `sign --cosign-config`: the keys' scrypt starts now, on the thread pool, while
+// oclif loads.
 const argv = process.argv.slice(2)
-if (argv[0] === 'sign' && argv.some((arg) => arg === '--key' || arg.startsWith('--key='))) {
+const hasFlag = (flag) => argv.some((arg) => arg === flag || arg.startsWith(`${flag}=`))
+if (argv[0] === 'sign' && hasFlag('--key')) {
   const {prefetchKeyDerivation} = await import('../dist/keys/prefetch.js')
   prefetchKeyDerivation(argv, process.env)
+} else if (argv[0] === 'sign' && hasFlag('--cosign-config')) {
+  const {prefetchConfigKeys} = await import('../dist/keys/prefetch.js')
+  await prefetchConfigKeys(argv, process.env)
 }
 
 // The execute entry alone: the full @oclif/core index loads only with a command that needs it.

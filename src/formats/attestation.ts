@@ -7,13 +7,13 @@ import {type Repository, repositoryName} from '../reference/reference.js'
 import {type RegistryClient} from '../registry/client.js'
 import {sha256Digest} from '../registry/digest.js'
 import {type Descriptor} from '../registry/types.js'
-import {type AppendResult, appendLayer} from './append-layer.js'
 import {findExistingLayer} from './existing-layer.js'
 import {isBase64Of} from './base64-chunks.js'
 import {DSSE_MEDIA_TYPE, EnvelopeChunks, envelopeParts, IN_TOTO_PAYLOAD_TYPE, paeHeader, parseEnvelope, verifiedPayload} from './dsse.js'
 import {compactInto, compactPieces, compactedLength} from './json-compact.js'
 import {sortedAnnotations} from './classic-signature.js'
 import {SIGNATURE_ANNOTATION} from './simple-signing.js'
+import {type AppendResult, type ExistingEntry, type PreparedLayer, type TagWriter, writePrepared} from './tag-writer.js'
 import {cosignTag} from './tags.js'
 
 /** FORMATS.md §2: an in-toto attestation in a DSSE envelope, appended to `sha256-<hex>.att`. */
@@ -148,21 +148,28 @@ function attestsStatement(bytes: Buffer, statement: StatementParts, verifier: Ve
   return payload !== undefined && isStatement(payload, statement)
 }
 
-export async function writeAttestation(client: RegistryClient, request: AttestationRequest): Promise<AppendResult> {
+/** Room for any signature and field layout around the payload's base64 in an envelope. */
+const ENVELOPE_SLACK_BYTES = 64 * 1024
+
+export async function prepareAttestation(client: RegistryClient, request: AttestationRequest): Promise<PreparedLayer> {
   const statement = statementParts(repositoryName(request.imageRepository), request.digest, request.predicateType, request.predicate)
   const verifier = verifierFromPem(request.signer.publicKeyPem, 'the signing key')
+  const encodedLength = Math.ceil(statement.length / 3) * 4
   // Envelopes carry fresh signatures, so a re-run never has the same layer digest; an existing
-  // layer is ours when it attests this very statement and verifies with our key.
-  const isDuplicate = async (existing: Descriptor, content: () => Promise<Buffer>) => {
+  // layer is ours when it attests this very statement and verifies with our key. Its annotations
+  // and size rule most layers out before any download: an envelope is its payload's base64 plus
+  // a few hundred bytes.
+  const isEquivalent = async ({descriptor: existing, read}: ExistingEntry) => {
     if (existing.annotations?.predicateType !== request.predicateType) return false
     if (!(request.witness?.requires ?? []).every((name) => Boolean(existing.annotations?.[name]))) return false
-    return attestsStatement(await content(), statement, verifier)
+    if (existing.size < encodedLength || existing.size > encodedLength + ENVELOPE_SLACK_BYTES) return false
+    return attestsStatement(await read(existing.size), statement, verifier)
   }
 
   const tag = cosignTag(request.digest, 'att')
   if (request.witness?.findExisting) {
-    const existing = await findExistingLayer(client, request.attestationRepository, tag, DSSE_MEDIA_TYPE, isDuplicate)
-    if (existing) return existing
+    const existing = await findExistingLayer(client, request.attestationRepository, tag, DSSE_MEDIA_TYPE, isEquivalent)
+    if (existing) return {existing}
   }
 
   let envelope: Buffer[]
@@ -180,14 +187,15 @@ export async function writeAttestation(client: RegistryClient, request: Attestat
     envelope = await signedEnvelope(request.signer, statement)
   }
 
-  const layer: Descriptor = {
+  const descriptor: Descriptor = {
     mediaType: DSSE_MEDIA_TYPE,
     size: envelope.reduce((total, chunk) => total + chunk.length, 0),
     digest: sha256Digest(envelope),
     annotations: sortedAnnotations({...extra, [SIGNATURE_ANNOTATION]: '', predicateType: request.predicateType}),
   }
-  return appendLayer(client, request.attestationRepository, tag, {content: envelope, descriptor: layer}, {
-    dockerMediaTypes: request.dockerMediaTypes,
-    isDuplicate,
-  })
+  return {repository: request.attestationRepository, tag, layer: {content: envelope, descriptor, isEquivalent}, dockerMediaTypes: request.dockerMediaTypes}
+}
+
+export async function writeAttestation(writer: TagWriter, request: AttestationRequest): Promise<AppendResult> {
+  return writePrepared(writer, await prepareAttestation(writer.client, request))
 }

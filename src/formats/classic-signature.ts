@@ -4,9 +4,9 @@ import {type Repository, repositoryName} from '../reference/reference.js'
 import {type RegistryClient} from '../registry/client.js'
 import {sha256Digest} from '../registry/digest.js'
 import {type Descriptor} from '../registry/types.js'
-import {type AppendResult, appendLayer} from './append-layer.js'
 import {findExistingLayer} from './existing-layer.js'
 import {SIGNATURE_ANNOTATION, SIMPLE_SIGNING_MEDIA_TYPE, simpleSigningPayload} from './simple-signing.js'
+import {type AppendResult, type PreparedLayer, type TagWriter, writePrepared} from './tag-writer.js'
 import {cosignTag} from './tags.js'
 
 /** FORMATS.md §1: a classic cosign signature, appended to the `sha256-<hex>.sig` image. */
@@ -35,15 +35,16 @@ export interface ClassicWitness {
   findExisting?: boolean
 }
 
-export async function writeClassicSignature(client: RegistryClient, request: ClassicSignatureRequest): Promise<AppendResult> {
+export async function prepareClassicSignature(client: RegistryClient, request: ClassicSignatureRequest): Promise<PreparedLayer> {
   const payload = simpleSigningPayload(repositoryName(request.imageRepository), request.digest, request.annotations)
   const payloadDigest = sha256Digest(payload)
   // Parsed only when there is an existing layer to check (a fresh tag has none).
   let verifier: Verifier | undefined
   const verify = (data: Buffer, signature: Buffer) => (verifier ??= verifierFromPem(request.signer.publicKeyPem, 'the signing key')).verify(data, signature)
   // Like cosign: an existing layer with this exact payload whose signature verifies with our key
-  // already is our signature; signing again would only add a duplicate.
-  const isDuplicate = async (existing: Descriptor) => {
+  // already is our signature; signing again would only add a duplicate. Nothing to download: the
+  // layer's digest is the payload's, and the signature is an annotation.
+  const isEquivalent = async ({descriptor: existing}: {descriptor: Descriptor}) => {
     const signature = existing.annotations?.[SIGNATURE_ANNOTATION]
     const witnessed = (request.witness?.requires ?? []).every((name) => Boolean(existing.annotations?.[name]))
     return existing.digest === payloadDigest && signature !== undefined && witnessed && verify(payload, Buffer.from(signature, 'base64'))
@@ -51,22 +52,23 @@ export async function writeClassicSignature(client: RegistryClient, request: Cla
 
   const tag = cosignTag(request.digest, 'sig')
   if (request.witness?.findExisting) {
-    const existing = await findExistingLayer(client, request.signatureRepository, tag, SIMPLE_SIGNING_MEDIA_TYPE, isDuplicate)
-    if (existing) return existing
+    const existing = await findExistingLayer(client, request.signatureRepository, tag, SIMPLE_SIGNING_MEDIA_TYPE, isEquivalent)
+    if (existing) return {existing}
   }
 
   const signature = await request.signer.sign(payload)
   const extra = request.witness ? await request.witness.annotations(payload, signature) : {}
-  const layer: Descriptor = {
+  const descriptor: Descriptor = {
     mediaType: SIMPLE_SIGNING_MEDIA_TYPE,
     size: payload.length,
     digest: payloadDigest,
     annotations: sortedAnnotations({...extra, [SIGNATURE_ANNOTATION]: signature.toString('base64')}),
   }
-  return appendLayer(client, request.signatureRepository, tag, {content: payload, descriptor: layer}, {
-    dockerMediaTypes: request.dockerMediaTypes,
-    isDuplicate,
-  })
+  return {repository: request.signatureRepository, tag, layer: {content: payload, descriptor, isEquivalent}, dockerMediaTypes: request.dockerMediaTypes}
+}
+
+export async function writeClassicSignature(writer: TagWriter, request: ClassicSignatureRequest): Promise<AppendResult> {
+  return writePrepared(writer, await prepareClassicSignature(writer.client, request))
 }
 
 /** cosign writes layer annotations from a Go map: sorted by name. */

@@ -2,7 +2,7 @@ import {messageOf, PluginError} from '../errors.js'
 import {type Repository, repositoryName} from '../reference/reference.js'
 import {type RegistryClient} from '../registry/client.js'
 import {type ImageManifest} from '../registry/types.js'
-import {MAX_SIGNATURE_LAYERS} from './append-layer.js'
+import {MAX_SIGNATURE_LAYERS} from './tag-writer.js'
 import {
   SIGNATURE_ANNOTATION,
   SIMPLE_SIGNING_MEDIA_TYPE,

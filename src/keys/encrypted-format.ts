@@ -69,9 +69,9 @@ export function parseEncryptedKey(body: Buffer, source: string): EncryptedKey {
 const derivedKeys = new Map<string, Promise<Buffer>>()
 
 /** The scrypt box key for a cosign key file's salt; the same inputs share one derivation. */
-export function deriveKey(password: Buffer, salt: Buffer, {N, r, p}: ScryptParams): Promise<Buffer> {
-  // A digest, not the password itself, names the entry.
-  const id = createHash('sha256').update(password).update('\0').update(salt).update(`\0${N}:${r}:${p}`).digest('hex')
+export function deriveKey(password: Buffer, salt: Buffer, params: ScryptParams): Promise<Buffer> {
+  const {N, r, p} = params
+  const id = derivationId(password, salt, params)
   let derived = derivedKeys.get(id)
   if (derived === undefined) {
     // scrypt needs 128·N·r bytes (64 MiB for cosign's N); Node's default cap is 32 MiB.
@@ -83,6 +83,16 @@ export function deriveKey(password: Buffer, salt: Buffer, {N, r, p}: ScryptParam
   }
 
   return derived
+}
+
+/** Whether a derivation for these inputs has started in this process (what a prefetch leaves). */
+export function derivationStarted(password: Buffer, salt: Buffer, params: ScryptParams): boolean {
+  return derivedKeys.has(derivationId(password, salt, params))
+}
+
+/** A digest, not the password itself, names the entry. */
+function derivationId(password: Buffer, salt: Buffer, {N, r, p}: ScryptParams): string {
+  return createHash('sha256').update(password).update('\0').update(salt).update(`\0${N}:${r}:${p}`).digest('hex')
 }
 
 function base64Field(value: unknown, name: string, invalid: (what: string) => PluginError): Buffer {

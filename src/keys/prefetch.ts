@@ -5,7 +5,8 @@
  * no password without a prompt, an unreadable or plain key — is left to the command, which
  * reports it; nothing here prints or throws.
  */
-import {readFileSync} from 'node:fs'
+import {readFileSync, statSync} from 'node:fs'
+import {dirname, isAbsolute, resolve} from 'node:path'
 
 import {deriveKey, ENCRYPTED_KEY_LABELS, parseEncryptedKey} from './encrypted-format.js'
 import {withoutTrailingNewline} from './password.js'
@@ -15,8 +16,38 @@ export function prefetchKeyDerivation(argv: readonly string[], env: Readonly<Rec
   if (argv[0] !== 'sign') return
   const keyFile = flagValue(argv, '--key')
   if (keyFile === undefined) return
+  const passwordFile = flagValue(argv, '--password-file')
+  derive(keyFile, passwordFile, env)
+}
+
+/** A cosign.toml larger than this is not a signer config; the command says so. */
+const MAX_CONFIG_BYTES = 1024 * 1024
+
+/**
+ * `sign --report R --cosign-config C`: the same for every key of cosign.toml, all at once (one
+ * scrypt each on the thread pool). Paths resolve as the config reader resolves them.
+ */
+export async function prefetchConfigKeys(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<void> {
+  if (argv[0] !== 'sign') return
+  const file = flagValue(argv, '--cosign-config')
+  if (file === undefined) return
   try {
-    const passwordFile = flagValue(argv, '--password-file')
+    if (statSync(file).size > MAX_CONFIG_BYTES) return
+    const {parse} = await import('@iarna/toml')
+    const configs = (parse(readFileSync(file, 'utf8')) as {configs?: unknown}).configs
+    if (!Array.isArray(configs)) return
+    const at = (path: unknown) => (typeof path === 'string' ? (isAbsolute(path) ? path : resolve(dirname(file), path)) : undefined)
+    for (const config of configs as {key?: unknown; password?: unknown; keyless?: unknown}[]) {
+      const key = at(config?.key)
+      if (key !== undefined && config.keyless !== true) derive(key, at(config.password), env)
+    }
+  } catch {
+    // The command reads the same files and says what is wrong.
+  }
+}
+
+function derive(keyFile: string, passwordFile: string | undefined, env: Readonly<Record<string, string | undefined>>): void {
+  try {
     const password = passwordFile === undefined ? env.COSIGN_PASSWORD : withoutTrailingNewline(readFileSync(passwordFile))
     if (password === undefined) return
     const block = decodePemBlocks(readFileSync(keyFile, 'utf8'), keyFile).find((b) => ENCRYPTED_KEY_LABELS.includes(b.label))

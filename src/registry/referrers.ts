@@ -73,6 +73,24 @@ export async function listReferrers(client: RegistryClient, repository: Reposito
 }
 
 /**
+ * Which listed referrers stand in for others and are to go: given every entry the fallback index
+ * would list, the digests to leave out (duplicates of one of the caller's own). Applied to what is
+ * listed and to what a racing writer dropped, so a removed duplicate is never put back.
+ */
+export type RedundantReferrers = (entries: Descriptor[]) => Promise<Set<string>>
+
+export interface AddReferrersOptions {
+  redundant?: RedundantReferrers
+}
+
+export interface AddedReferrers {
+  descriptors: Descriptor[]
+  via: ReferrersSource
+  /** The fallback index's entries after our write was confirmed (undefined with the API). */
+  listed?: Descriptor[]
+}
+
+/**
  * Pushes a referrer manifest by digest and makes sure it is listed: the API lists it by itself;
  * otherwise it is added to the fallback index, keeping every entry already there.
  */
@@ -83,6 +101,27 @@ export async function addReferrer(
   manifestBytes: Buffer,
   mediaType: string,
 ): Promise<AddedReferrer> {
+  const added = await addReferrers(client, repository, subject, [manifestBytes], mediaType)
+  return {descriptor: added.descriptors[0]!, via: added.via}
+}
+
+/** Several referrers of one subject: pushed in parallel, then one update of the fallback index. */
+export async function addReferrers(
+  client: RegistryClient,
+  repository: Repository,
+  subject: Descriptor,
+  manifests: readonly Buffer[],
+  mediaType: string,
+  options: AddReferrersOptions = {},
+): Promise<AddedReferrers> {
+  const descriptors = await Promise.all(manifests.map((bytes) => pushReferrer(client, repository, subject, bytes, mediaType)))
+  if (await hasReferrersApi(client, repository, subject.digest)) return {descriptors, via: 'api'}
+  const tag = referrersTag(subject.digest)
+  const listed = await tagLocks.run(`${repositoryName(repository)}:${tag}`, () => addToFallbackIndex(client, repository, tag, descriptors, options.redundant))
+  return {descriptors, via: 'fallback-tag', listed}
+}
+
+async function pushReferrer(client: RegistryClient, repository: Repository, subject: Descriptor, manifestBytes: Buffer, mediaType: string): Promise<Descriptor> {
   const manifest = JSON.parse(manifestBytes.toString('utf8')) as ImageManifest
   if (manifest.subject?.digest !== subject.digest) {
     throw new PluginError('REGISTRY_ERROR', `the referrer manifest names ${manifest.subject?.digest ?? 'no subject'}, not ${subject.digest}`)
@@ -91,39 +130,44 @@ export async function addReferrer(
   const written = await client.putManifest(repository, sha256Digest(manifestBytes), manifestBytes, mediaType)
   // ggcr's rule for the listed type: the manifest's artifactType, else its config media type.
   const artifactType = manifest.artifactType ?? manifest.config?.mediaType
-  const descriptor: Descriptor = {
+  return {
     ...written,
     ...(manifest.annotations && Object.keys(manifest.annotations).length > 0 ? {annotations: manifest.annotations} : {}),
     ...(artifactType ? {artifactType} : {}),
   }
-  if (await hasReferrersApi(client, repository, subject.digest)) return {descriptor, via: 'api'}
-  const tag = referrersTag(subject.digest)
-  await tagLocks.run(`${repositoryName(repository)}:${tag}`, () => addToFallbackIndex(client, repository, tag, descriptor))
-  return {descriptor, via: 'fallback-tag'}
 }
 
 /**
  * Read (with ETag), merge, write with If-Match, wait, read back. A registry that honours If-Match
  * refuses a stale write (412); one that ignores it (distribution 2.8) may let another process
  * overwrite us. So the merge keeps every entry seen at any read (entries a racing writer dropped
- * are put back), and the read-back comes after a delay sized like another writer's read-to-write
- * (src/util/read-back.ts), until our entry and all seen ones are listed.
+ * are put back, unless `redundant` says they stand in for another), and the read-back comes after
+ * a delay sized like another writer's read-to-write (src/util/read-back.ts), until our entries
+ * and all seen ones are listed.
  */
-async function addToFallbackIndex(client: RegistryClient, repository: Repository, tag: string, entry: Descriptor): Promise<void> {
+async function addToFallbackIndex(
+  client: RegistryClient,
+  repository: Repository,
+  tag: string,
+  entries: readonly Descriptor[],
+  redundant: RedundantReferrers = async () => new Set(),
+): Promise<Descriptor[]> {
   const seen = new Map<string, Record<string, unknown>>()
   for (let attempt = 1; attempt <= MAX_FALLBACK_ATTEMPTS; attempt++) {
     const readAt = Date.now()
     const current = await readFallbackIndex(client, repository, tag)
-    for (const listedEntry of current?.manifests ?? []) {
-      if (typeof listedEntry?.digest === 'string' && !seen.has(listedEntry.digest)) seen.set(listedEntry.digest, listedEntry)
-    }
-
-    const missing = [...seen.values()].filter((known) => !current || !listed(current, String(known.digest)))
-    const ours = current !== undefined && listed(current, entry.digest)
-    if (ours && missing.length === 0) return
-    // Our entry may be among the missing (seen, then dropped by a racing writer): add it once.
-    const restored = missing.filter((known) => known.digest !== entry.digest)
-    const next = withEntries(current?.raw, [...restored, ...(ours ? [] : [entryJson(entry)])])
+    const listedEntries = (current?.manifests ?? []).filter((m) => typeof m?.digest === 'string')
+    for (const listedEntry of listedEntries) if (!seen.has(String(listedEntry.digest))) seen.set(String(listedEntry.digest), listedEntry)
+    const isListed = (digest: string) => listedEntries.some((m) => m.digest === digest)
+    const missing = [...seen.values()].filter((known) => !isListed(String(known.digest)))
+    const ours = entries.filter((entry) => !isListed(entry.digest) && !seen.has(entry.digest)).map(entryJson)
+    // Our entries may be among the missing (seen, then dropped by a racing writer): once each.
+    const wanted = [...listedEntries, ...missing, ...ours]
+    const leaveOut = await redundant(wanted as unknown as Descriptor[])
+    const added = [...missing, ...ours].filter((entry) => !leaveOut.has(String(entry.digest)))
+    const removed = listedEntries.filter((entry) => leaveOut.has(String(entry.digest)))
+    if (added.length === 0 && removed.length === 0) return listedEntries as unknown as Descriptor[]
+    const next = withEntries(current?.raw, added, leaveOut)
     if (current?.etag) await client.putManifestIfMatch(repository, tag, next, MediaType.ociIndex, current.etag)
     else await client.putManifest(repository, tag, next, MediaType.ociIndex)
     await pauseWork(readBackDelay(Date.now() - readAt, attempt))
@@ -131,7 +175,7 @@ async function addToFallbackIndex(client: RegistryClient, repository: Repository
 
   throw new PluginError(
     'REGISTRY_ERROR',
-    `could not add referrer ${entry.digest} to ${repositoryName(repository)}:${tag}: the index kept changing under us (${MAX_FALLBACK_ATTEMPTS} attempts); another writer is busy with it, run again`,
+    `could not add ${entries.length === 1 ? `referrer ${entries[0]!.digest}` : `${entries.length} referrers`} to ${repositoryName(repository)}:${tag}: the index kept changing under us (${MAX_FALLBACK_ATTEMPTS} attempts); another writer is busy with it, run again`,
   )
 }
 
@@ -160,16 +204,15 @@ async function readFallbackIndex(client: RegistryClient, repository: Repository,
   return {raw, manifests: raw.manifests, ...(head.etag ? {etag: head.etag} : {})}
 }
 
-function listed(index: FallbackIndex, digest: string): boolean {
-  return index.manifests.some((m) => m?.digest === digest)
-}
-
-/** The index plus entries, sorted by digest like go-containerregistry does (same bytes from either tool). */
-function withEntries(raw: FallbackIndex['raw'] | undefined, entries: Record<string, unknown>[]): Buffer {
+/**
+ * The index plus entries, less those left out, sorted by digest like go-containerregistry does
+ * (same bytes from either tool).
+ */
+function withEntries(raw: FallbackIndex['raw'] | undefined, entries: Record<string, unknown>[], leaveOut: Set<string>): Buffer {
   const {schemaVersion: _v, mediaType: _m, manifests = [], ...rest} = raw ?? {manifests: []}
   void _v
   void _m
-  const all = [...manifests, ...entries].sort((a, b) => (String(a.digest) < String(b.digest) ? -1 : String(a.digest) > String(b.digest) ? 1 : 0))
+  const all = [...manifests.filter((m) => !leaveOut.has(String(m?.digest))), ...entries].sort((a, b) => (String(a.digest) < String(b.digest) ? -1 : String(a.digest) > String(b.digest) ? 1 : 0))
   return Buffer.from(JSON.stringify({schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: all, ...rest}))
 }
 

@@ -1,8 +1,10 @@
 import {type CosignConfig, type Report} from '../config/index.js'
 import {PluginError, messageOf} from '../errors.js'
+import {type PublishBatch, Publisher} from '../formats/publisher.js'
 import {writeSbomAttachment} from '../formats/sbom-attachment.js'
 import {referenceName, repositoryName} from '../reference/reference.js'
 import {type RegistryClient} from '../registry/client.js'
+import {WorkSlots} from '../util/work-slots.js'
 import {isIndexMediaType} from '../registry/media-types.js'
 import {type Descriptor, type ImageIndex} from '../registry/types.js'
 import {type OutputMode, type Task, runTasks} from '../ui/tasks.js'
@@ -10,11 +12,16 @@ import {type PreflightState, assertNoProblems, checkKey, checkKeyless, checkTag,
 import {type PlannedConfig, type ReportPlan, type SigningTarget, planReport} from './report-plan.js'
 import {type SbomLimits} from '../sbom/index.js'
 import {type SbomSubject, collectSboms} from './sbom-export.js'
-import {type SigningOptions, type Written, writeSbomAttestation, writeSignature} from './write-signature.js'
+import {type Queued, type SigningOptions, type Written, queueSbomAttestation, queueSignature} from './write-signature.js'
 
 /**
  * The Buildpacks signer phase (RFC "Cosign support"): preflight → sign every image with every
- * config → export the SBOM. Shared by `sign --report` and `build --sign`.
+ * config → export the SBOM → write. Shared by `sign --report` and `build --sign`.
+ *
+ * Signatures and attestations are made in memory first and written last, each destination once
+ * (see Publisher): a release with two keys and nine SBOM documents costs one write cycle of its
+ * `.sig` tag and one of its `.att` tag, in parallel, not twenty in a row. The SBOM layer is read
+ * while preflight runs (the report names the digest).
  */
 export interface SignReportInput {
   report: Report
@@ -52,26 +59,43 @@ export interface SignReportResult {
 }
 
 interface PhaseContext extends PreflightState {
-  pushed: PushedArtifact[]
+  pushed: {order: number; artifact: PushedArtifact}[]
   warnings: string[]
   failures: string[]
   sboms?: SbomSubject[]
+  publisher: Publisher
+  /** Writes that are not appends (SBOM attachments replace their tag), run with the batches. */
+  replacements: {title: string; write: () => Promise<void>}[]
+  queued: number
 }
 
 export async function signReport(input: SignReportInput): Promise<SignReportResult> {
   const plan = planReport(input.report, input.cosign)
-  const ctx: PhaseContext = {problems: [], signing: [], pushed: [], warnings: [], failures: []}
+  const ctx: PhaseContext = {problems: [], signing: [], pushed: [], warnings: [], failures: [], publisher: new Publisher(input.client), replacements: [], queued: 0}
+  const exportsSbom = plan.configs.some((c) => c.config.exportSbom !== 'none')
+  // Read-only, so it may start before preflight has passed; its outcome is looked at only after.
+  const sboms = exportsSbom ? readSboms(input.client, plan, input.sbomLimits) : undefined
+  sboms?.catch(() => undefined)
   const tasks: Task<PhaseContext>[] = [
     {title: 'Preflight: read access, digests, write access, keys', task: (_, task) => task.newListr(preflightTasks(input.client, plan, input.identityToken), {concurrent: input.concurrency, exitOnError: false})},
     {title: 'Check preflight results', task: (c) => assertNoProblems(c)},
-    {title: 'Sign', task: (c, task) => task.newListr(signTasks(input.client, plan, c), {concurrent: input.concurrency, exitOnError: false})},
+    {title: 'Sign', task: (c, task) => task.newListr(signTasks(plan, c), {concurrent: input.concurrency, exitOnError: false})},
   ]
-  if (plan.configs.some((c) => c.config.exportSbom !== 'none')) {
+  if (sboms) {
     tasks.push(
-      {title: 'Read the SBOM from the image', task: async (c) => readSboms(input.client, plan, c, input.sbomLimits)},
-      {title: 'Export the SBOM', skip: (c) => (c.sboms?.length ?? 0) === 0, task: (c, task) => task.newListr(sbomTasks(input.client, plan, c), {concurrent: input.concurrency, exitOnError: false})},
+      {
+        title: 'Read the SBOM from the image',
+        task: async (c) => {
+          const read = await sboms
+          c.sboms = read.subjects
+          c.warnings.push(...read.warnings)
+        },
+      },
+      {title: 'Export the SBOM', skip: (c) => (c.sboms?.length ?? 0) === 0, task: (c, task) => task.newListr(sbomTasks(plan, c), {concurrent: input.concurrency, exitOnError: false})},
     )
   }
+
+  tasks.push({title: 'Write to the registry', task: (c, task) => task.newListr(writeTasks(c, input.concurrency), {concurrent: true, exitOnError: false})})
 
   try {
     await runTasks(tasks, ctx, input.output)
@@ -81,12 +105,13 @@ export async function signReport(input: SignReportInput): Promise<SignReportResu
     throw error
   }
 
+  const pushed = ctx.pushed.sort((a, b) => a.order - b.order).map((p) => p.artifact)
   if (ctx.failures.length > 0) {
-    const done = ctx.pushed.map((p) => `${p.kind} ${p.repository}${p.tag ? `:${p.tag}` : `@${p.referrer}`}`).join(', ') || 'nothing'
+    const done = pushed.map((p) => `${p.kind} ${p.repository}${p.tag ? `:${p.tag}` : `@${p.referrer}`}`).join(', ') || 'nothing'
     throw new PluginError('SIGNING_INCOMPLETE', `${ctx.failures.length} step(s) failed: ${ctx.failures.join('; ')}; pushed: ${done}`)
   }
 
-  return {image: {digest: plan.digest, tags: input.report.tags}, pushed: ctx.pushed, warnings: ctx.warnings}
+  return {image: {digest: plan.digest, tags: input.report.tags}, pushed, warnings: ctx.warnings}
 }
 
 function preflightTasks(client: RegistryClient, plan: ReportPlan, identityToken: string | undefined): Task<PhaseContext>[] {
@@ -102,57 +127,91 @@ function preflightTasks(client: RegistryClient, plan: ReportPlan, identityToken:
 }
 
 /** Each config × image repository, for the image digest and, with `recursive`, each platform manifest. */
-function signTasks(client: RegistryClient, plan: ReportPlan, ctx: PhaseContext): Task<PhaseContext>[] {
+function signTasks(plan: ReportPlan, ctx: PhaseContext): Task<PhaseContext>[] {
   const manifest = ctx.manifest!
   const top: Descriptor = {mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.bytes.length}
   const children = isIndexMediaType(manifest.mediaType) ? (manifest.json as ImageIndex).manifests : []
   return plan.configs.flatMap((planned, index) =>
     planned.targets.flatMap((target) => {
       const descriptors = [top, ...(planned.config.recursive ? children : [])]
-      return descriptors.map((descriptor) => ({
-        title: `Sign ${repositoryName(target.imageRepository)}@${short(descriptor.digest)} with ${planned.label} → ${repositoryName(target.signatureRepository)} (${planned.config.format})`,
-        task: () =>
-          step(ctx, `sign ${repositoryName(target.imageRepository)}@${descriptor.digest} with ${planned.label}`, async () => {
-            const written = await writeSignature(client, {...target, descriptor}, plan.annotations, signingOptions(planned, ctx, index))
-            for (const w of written) ctx.pushed.push(artifact('signature', planned, target, descriptor.digest, w))
-          }),
-      }))
+      return descriptors.map((descriptor) => {
+        const order = ctx.queued++
+        const what = `sign ${repositoryName(target.imageRepository)}@${descriptor.digest} with ${planned.label}`
+        return {
+          title: `Sign ${repositoryName(target.imageRepository)}@${short(descriptor.digest)} with ${planned.label} → ${repositoryName(target.signatureRepository)} (${planned.config.format})`,
+          task: () =>
+            step(ctx, what, async () => {
+              const queued = await queueSignature(ctx.publisher, {...target, descriptor}, plan.annotations, signingOptions(planned, ctx, index))
+              collect(ctx, order, queued, (w) => artifact('signature', planned, target, descriptor.digest, w))
+            }),
+        }
+      })
     }),
   )
+}
+
+/** Records each entry's result as its batch is written (a failed batch is recorded by its task). */
+function collect(ctx: PhaseContext, order: number, queued: Queued, describe: (w: Written) => PushedArtifact): void {
+  queued.written.then(
+    (written) => ctx.pushed.push(...written.map((w) => ({order, artifact: describe(w)}))),
+    () => undefined,
+  )
+}
+
+/** One task per destination: its entries written in one cycle. */
+function writeTasks(ctx: PhaseContext, concurrency: number): Task<PhaseContext>[] {
+  const slots = new WorkSlots(concurrency)
+  const batches = ctx.publisher.batches().map((batch) => ({title: `Write ${describeBatch(batch)}`, write: () => slots.run(() => batch.write())}))
+  return [...batches, ...ctx.replacements].map(({title, write}) => ({
+    title,
+    task: () => step(ctx, title.replace(/^Write/, 'write'), write),
+  }))
+}
+
+function describeBatch(batch: PublishBatch): string {
+  const counts = new Map<string, number>()
+  for (const label of batch.labels) counts.set(label, (counts.get(label) ?? 0) + 1)
+  const what = [...counts].map(([label, n]) => `${n} ${label}${n === 1 ? '' : 's'}`).join(' and ')
+  return batch.kind === 'tag' ? `${what} to ${batch.where}` : `${what} as bundle referrers of ${batch.where}`
 }
 
 function signingOptions(planned: PlannedConfig, ctx: PhaseContext, index: number): SigningOptions {
   return {...ctx.signing[index]!, format: planned.config.format, dockerMediaTypes: planned.config.dockerMediaTypes}
 }
 
-async function readSboms(client: RegistryClient, plan: ReportPlan, ctx: PhaseContext, sbomLimits?: Partial<SbomLimits>): Promise<void> {
-  const {subjects, warnings} = await collectSboms(client, plan.tags[0]!.repository, ctx.manifest!, sbomLimits)
-  ctx.sboms = subjects
-  ctx.warnings.push(...warnings)
+async function readSboms(client: RegistryClient, plan: ReportPlan, sbomLimits?: Partial<SbomLimits>): Promise<{subjects: SbomSubject[]; warnings: string[]}> {
+  const repository = plan.tags[0]!.repository
+  return collectSboms(client, repository, await client.getManifest(repository, plan.digest), sbomLimits)
 }
 
-function sbomTasks(client: RegistryClient, plan: ReportPlan, ctx: PhaseContext): Task<PhaseContext>[] {
+function sbomTasks(plan: ReportPlan, ctx: PhaseContext): Task<PhaseContext>[] {
   return plan.configs.flatMap((planned, index) =>
     planned.config.exportSbom === 'none'
       ? []
       : planned.targets.flatMap((target) =>
           (ctx.sboms ?? []).map((subject) => ({
-            title: `${planned.config.exportSbom === 'attestation' ? `Attest ${subject.documents.length}` : 'Attach 1 of'} SBOM document(s) of ${repositoryName(target.imageRepository)}@${short(subject.digest)} with ${planned.label}`,
+            title: `${planned.config.exportSbom === 'attestation' ? `Attest ${plural(subject.documents.length, 'SBOM document')}` : 'Attach one SBOM document'} of ${repositoryName(target.imageRepository)}@${short(subject.digest)} with ${planned.label}`,
             task: () =>
               step(ctx, `SBOM ${planned.config.exportSbom} for ${repositoryName(target.imageRepository)}@${subject.digest} with ${planned.label}`, () =>
-                exportSbom(client, planned, target, subject, ctx, index),
+                exportSbom(planned, target, subject, ctx, index),
               ),
           })),
         ),
   )
 }
 
-async function exportSbom(client: RegistryClient, planned: PlannedConfig, target: SigningTarget, subject: SbomSubject, ctx: PhaseContext, index: number): Promise<void> {
+async function exportSbom(planned: PlannedConfig, target: SigningTarget, subject: SbomSubject, ctx: PhaseContext, index: number): Promise<void> {
   if (planned.config.exportSbom === 'attachment') {
     const [chosen, ...left] = attachmentOrder(subject.documents)
-    const result = await writeSbomAttachment(client, target.signatureRepository, subject.digest, chosen!, planned.config.dockerMediaTypes)
-    const written: Written = {format: 'classic', repository: repositoryName(result.repository), location: result.tag, manifestDigest: result.manifestDigest, appended: true}
-    ctx.pushed.push({...artifact('attachment', planned, target, subject.digest, written), predicateType: chosen!.predicateType})
+    const order = ctx.queued++
+    ctx.replacements.push({
+      title: `Write the SBOM attachment of ${repositoryName(target.imageRepository)}@${short(subject.digest)} to ${repositoryName(target.signatureRepository)}`,
+      write: async () => {
+        const result = await writeSbomAttachment(ctx.publisher.client, target.signatureRepository, subject.digest, chosen!, planned.config.dockerMediaTypes)
+        const written: Written = {format: 'classic', repository: repositoryName(result.repository), location: result.tag, manifestDigest: result.manifestDigest, appended: true}
+        ctx.pushed.push({order, artifact: {...artifact('attachment', planned, target, subject.digest, written), predicateType: chosen!.predicateType}})
+      },
+    })
     if (left.length > 0) {
       ctx.warnings.push(
         `${planned.label}: an SBOM attachment holds one document (cosign reads exactly one); attached ${chosen!.path} to ${repositoryName(target.imageRepository)}@${subject.digest}, left out ${left.map((d) => d.path).join(', ')}; use export-sbom = "attestation" to publish all of them`,
@@ -162,10 +221,15 @@ async function exportSbom(client: RegistryClient, planned: PlannedConfig, target
     return
   }
 
-  for (const document of subject.documents) {
-    const written = await writeSbomAttestation(client, {...target, descriptor: subject.descriptor}, document.predicateType, document.content, signingOptions(planned, ctx, index))
-    for (const w of written) ctx.pushed.push({...artifact('attestation', planned, target, subject.digest, w), predicateType: document.predicateType})
-  }
+  // Signed in parallel (a large SBOM's attestation yields between pieces); written with the rest.
+  const first = ctx.queued
+  ctx.queued += subject.documents.length
+  await Promise.all(
+    subject.documents.map(async (document, i) => {
+      const queued = await queueSbomAttestation(ctx.publisher, {...target, descriptor: subject.descriptor}, document.predicateType, document.content, signingOptions(planned, ctx, index))
+      collect(ctx, first + i, queued, (w) => ({...artifact('attestation', planned, target, subject.digest, w), predicateType: document.predicateType}))
+    }),
+  )
 }
 
 /** CycloneDX first, then SPDX, then Syft; within a format, by path (documented in README). */
@@ -195,6 +259,10 @@ async function step(ctx: PhaseContext, what: string, run: () => Promise<void>): 
     ctx.failures.push(`${what}: ${messageOf(error)}`)
     throw error
   }
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`
 }
 
 function short(digest: string): string {

@@ -2,19 +2,23 @@ import {type Envelope} from '@sigstore/bundle'
 import {type Signer as SigstoreSigner, type Witness} from '@sigstore/sign'
 
 import {type SignatureFormat} from '../config/index.js'
-import {type AttestationWitness, writeAttestation} from '../formats/attestation.js'
-import {type ClassicWitness, writeClassicSignature} from '../formats/classic-signature.js'
+import {type AttestationWitness, prepareAttestation} from '../formats/attestation.js'
+import {type ClassicWitness, prepareClassicSignature} from '../formats/classic-signature.js'
+import {type Publisher} from '../formats/publisher.js'
 import {BUNDLE_ANNOTATION} from '../keyless/annotation-names.js'
 import {type FulcioCertificate} from '../keyless/index.js'
 import {type Signer} from '../keys/index.js'
 import {type Repository, repositoryName} from '../reference/reference.js'
-import {type RegistryClient} from '../registry/client.js'
 import {type Descriptor} from '../registry/types.js'
 
 /**
  * One signature or attestation in the configured format(s): classic (`.sig`/`.att` tags, what
  * cosign 2 reads), bundle (Sigstore bundles as OCI referrers, what cosign 3 writes), or both —
  * with a key or keyless, and witnessed by Rekor and a timestamp authority as configured.
+ *
+ * Queued, not written: it is signed (and witnessed) now, and the Publisher writes it with every
+ * other entry bound for the same tag or subject. `written` settles once the Publisher's batches
+ * have run; attach a handler to it at once.
  */
 export interface Written {
   format: 'classic' | 'bundle'
@@ -77,11 +81,15 @@ const fromBundle = (r: {repository: Repository; referrerDigest: string; appended
 
 const formatsOf = (format: SignatureFormat): ('classic' | 'bundle')[] => (format === 'both' ? ['classic', 'bundle'] : [format])
 
-export async function writeSignature(client: RegistryClient, subject: Subject, annotations: Record<string, string>, options: SigningOptions): Promise<Written[]> {
-  const written: Written[] = []
+export interface Queued {
+  written: Promise<Written[]>
+}
+
+export async function queueSignature(publisher: Publisher, subject: Subject, annotations: Record<string, string>, options: SigningOptions): Promise<Queued> {
+  const parts: Promise<Written>[] = []
   for (const format of formatsOf(options.format)) {
     if (format === 'classic') {
-      const result = await writeClassicSignature(client, {
+      const prepared = await prepareClassicSignature(publisher.tags.client, {
         imageRepository: subject.imageRepository,
         digest: subject.descriptor.digest,
         signatureRepository: subject.signatureRepository,
@@ -90,28 +98,27 @@ export async function writeSignature(client: RegistryClient, subject: Subject, a
         dockerMediaTypes: options.dockerMediaTypes,
         witness: classicWitness(options),
       })
-      written.push(fromClassic(result))
+      parts.push(publisher.layer(prepared, 'signature').then(fromClassic))
     } else {
-      const {writeBundleSignature} = await loadBundles()
-      const result = await writeBundleSignature(client, {...(await bundleTarget(subject, options)), annotations})
-      written.push(fromBundle(result))
+      const [{signatureItem}, target] = await Promise.all([loadBundles(), bundleTarget(subject, options)])
+      parts.push(publisher.bundle(target, signatureItem({...target, annotations}), 'signature').then(fromBundle))
     }
   }
 
-  return written
+  return {written: Promise.all(parts)}
 }
 
-export async function writeSbomAttestation(
-  client: RegistryClient,
+export async function queueSbomAttestation(
+  publisher: Publisher,
   subject: Subject,
   predicateType: string,
   predicate: Buffer,
   options: SigningOptions,
-): Promise<Written[]> {
-  const written: Written[] = []
+): Promise<Queued> {
+  const parts: Promise<Written>[] = []
   for (const format of formatsOf(options.format)) {
     if (format === 'classic') {
-      const result = await writeAttestation(client, {
+      const prepared = await prepareAttestation(publisher.tags.client, {
         imageRepository: subject.imageRepository,
         digest: subject.descriptor.digest,
         attestationRepository: subject.signatureRepository,
@@ -121,15 +128,14 @@ export async function writeSbomAttestation(
         dockerMediaTypes: options.dockerMediaTypes,
         witness: attestationWitness(options),
       })
-      written.push(fromClassic(result))
+      parts.push(publisher.layer(prepared, 'attestation').then(fromClassic))
     } else {
-      const {writeBundleAttestation} = await loadBundles()
-      const result = await writeBundleAttestation(client, {...(await bundleTarget(subject, options)), predicateType, predicate})
-      written.push(fromBundle(result))
+      const [{attestationItem}, target] = await Promise.all([loadBundles(), bundleTarget(subject, options)])
+      parts.push(publisher.bundle(target, attestationItem({...target, predicateType, predicate}), 'attestation').then(fromBundle))
     }
   }
 
-  return written
+  return {written: Promise.all(parts)}
 }
 
 /** cosign's `.sig` layer annotations: certificate and chain, Rekor bundle (hashedrekord entry), timestamp. */

@@ -3,6 +3,7 @@ import {generateKeyPairSync, type KeyPairKeyObjectResult} from 'node:crypto'
 import {after, before, describe, it} from 'node:test'
 
 import {inTotoStatement, writeAttestation} from '../../src/formats/attestation.js'
+import {TagWriter} from '../../src/formats/tag-writer.js'
 import {IN_TOTO_PAYLOAD_TYPE, envelopeBytes, pae} from '../../src/formats/dsse.js'
 import {signerFromKey, verifierFromKey} from '../../src/keys/index.js'
 import {repositoryName} from '../../src/reference/reference.js'
@@ -46,7 +47,7 @@ describe('writeAttestation (.att layer of a large SBOM)', () => {
         signer: signerFromKey(privateKey, 'test key'),
         dockerMediaTypes: false,
       }
-      const result = await writeAttestation(client, request)
+      const result = await writeAttestation(new TagWriter(client), request)
       assert.equal(result.appended, true)
 
       const manifest = (await client.getManifest(image.repository, result.tag)).json as ImageManifest
@@ -61,7 +62,7 @@ describe('writeAttestation (.att layer of a large SBOM)', () => {
       assert.deepEqual(JSON.parse(statement.toString()).predicate, JSON.parse(predicate.toString()))
 
       // A re-run recognises its statement in the existing layer and adds nothing.
-      const again = await writeAttestation(client, request)
+      const again = await writeAttestation(new TagWriter(client), request)
       assert.equal(again.appended, false)
       assert.equal(again.manifestDigest, result.manifestDigest)
     })
@@ -74,10 +75,10 @@ describe('writeAttestation (.att layer of a large SBOM)', () => {
     const document = Buffer.from(`{"bomFormat":"CycloneDX","specVersion":"1.4","components":[${components.join(',')}]}`)
     assert.ok(document.length > 48 * 1024 * 1024)
     const request = {imageRepository: image.repository, digest: image.digest, attestationRepository: image.repository, predicateType, predicate: document, signer: signerFromKey(KEYS['ecdsa-p256']!().privateKey, 'key'), dockerMediaTypes: false}
-    const first = await writeAttestation(client, request)
+    const first = await writeAttestation(new TagWriter(client), request)
     const layer = ((await client.getManifest(image.repository, first.tag)).json as ImageManifest).layers[0]!
     assert.ok(layer.size > 64 * 1024 * 1024)
-    const again = await writeAttestation(client, request)
+    const again = await writeAttestation(new TagWriter(client), request)
     assert.equal(again.appended, false)
     assert.equal(again.manifestDigest, first.manifestDigest)
   })
@@ -87,13 +88,13 @@ describe('writeAttestation (.att layer of a large SBOM)', () => {
     const image = await pushImage(client, `${registry.host}/att-others:v1`)
     const request = {imageRepository: image.repository, digest: image.digest, attestationRepository: image.repository, predicateType, predicate, dockerMediaTypes: false}
     const signer = signerFromKey(KEYS['ecdsa-p256']!().privateKey, 'key one')
-    assert.equal((await writeAttestation(client, {...request, signer})).appended, true)
+    assert.equal((await writeAttestation(new TagWriter(client), {...request, signer})).appended, true)
     // Same statement, signature by another key: does not verify, so appended.
-    assert.equal((await writeAttestation(client, {...request, signer: signerFromKey(KEYS['ecdsa-p256']!().privateKey, 'key two')})).appended, true)
+    assert.equal((await writeAttestation(new TagWriter(client), {...request, signer: signerFromKey(KEYS['ecdsa-p256']!().privateKey, 'key two')})).appended, true)
     // Same key, same size, one byte of the document changed: appended.
     const changed = Buffer.from(predicate)
     changed[predicate.indexOf('package 7 ') + 8] = 0x38 // '7' → '8'
-    const third = await writeAttestation(client, {...request, predicate: changed, signer})
+    const third = await writeAttestation(new TagWriter(client), {...request, predicate: changed, signer})
     assert.equal(third.appended, true)
     assert.equal(((await client.getManifest(image.repository, third.tag)).json as ImageManifest).layers.length, 3)
   })

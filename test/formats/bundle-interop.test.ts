@@ -5,7 +5,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
-import {BUNDLE_MEDIA_TYPE, verifyBundles, writeBundleAttestation} from '../../src/formats/bundle/index.js'
+import {BUNDLE_MEDIA_TYPE, BundleWriter, verifyBundles, writeBundleAttestation} from '../../src/formats/bundle/index.js'
 import {type Signer, type Verifier, loadSigner, loadVerifier, staticPassword} from '../../src/keys/index.js'
 import {referrersTag} from '../../src/registry/referrers.js'
 import {type PushedImage, pushImage, testClient} from '../helpers/images.js'
@@ -83,7 +83,7 @@ describe('bundle format, interoperating with cosign 2.5', () => {
     const tag = referrersTag(image.digest)
     await cosignAttest(key, ref, sbomFile('first'))
     const [cosignFirst] = (await fetchManifest(registry, 'both', tag)).json.manifests
-    const ours = await writeBundleAttestation(client, {
+    const ours = await writeBundleAttestation(new BundleWriter(client), {
       imageRepository: image.repository,
       digest: image.digest,
       signatureRepository: image.repository,

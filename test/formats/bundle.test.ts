@@ -8,6 +8,7 @@ import {after, before, describe, it} from 'node:test'
 
 import {
   BUNDLE_MEDIA_TYPE,
+  BundleWriter,
   COSIGN_SIGN_PREDICATE_TYPE,
   publicKeyHint,
   verifyBundles,
@@ -81,7 +82,7 @@ describe('bundle format, written by us', () => {
 
   it('cosign 2.5 verifies our SBOM attestation bundle offline; another key fails', async () => {
     const image = await fresh('attested')
-    const written = await writeBundleAttestation(client, {...target(image), predicateType: CYCLONEDX, predicate: sbom('attested')})
+    const written = await writeBundleAttestation(new BundleWriter(client), {...target(image), predicateType: CYCLONEDX, predicate: sbom('attested')})
     assert.equal(written.appended, true)
     assert.equal(written.via, 'fallback-tag')
     const ref = `${registry.host}/attested@${image.digest}`
@@ -100,7 +101,7 @@ describe('bundle format, written by us', () => {
 
   it('writes the referrer manifest, bundle and fallback entry the way cosign does', async () => {
     const image = await fresh('layout')
-    const written = await writeBundleSignature(client, {...target(image), annotations: {team: 'payments'}})
+    const written = await writeBundleSignature(new BundleWriter(client), {...target(image), annotations: {team: 'payments'}})
     const manifest = (await fetchManifest(registry, 'layout', written.referrerDigest)).json
     assert.deepEqual(Object.keys(manifest), ['schemaVersion', 'mediaType', 'config', 'layers', 'annotations', 'subject', 'artifactType'])
     assert.deepEqual(manifest.config, {
@@ -139,7 +140,7 @@ describe('bundle format, written by us', () => {
 
   it('cosign 2.5 `verify` does not read signature bundles (no signatures found), and verifies ours as an attestation of the sign predicate', async () => {
     const image = await fresh('signed')
-    await writeBundleSignature(client, {...target(image), annotations: {team: 'payments'}})
+    await writeBundleSignature(new BundleWriter(client), {...target(image), annotations: {team: 'payments'}})
     const ref = `${registry.host}/signed@${image.digest}`
     const verify = await runCosign(['verify', '--new-bundle-format', '--trusted-root', trustedRoot, '--key', key.pub, '--insecure-ignore-tlog', '--allow-http-registry', ref])
     assert.notEqual(verify.code, 0)
@@ -155,8 +156,8 @@ describe('bundle format, written by us', () => {
 
   it('our verify checks key, digest, annotations and predicate type', async () => {
     const image = await fresh('checked')
-    await writeBundleSignature(client, {...target(image), annotations: {team: 'payments', env: 'prod'}})
-    await writeBundleAttestation(client, {...target(image), predicateType: CYCLONEDX, predicate: sbom('checked')})
+    await writeBundleSignature(new BundleWriter(client), {...target(image), annotations: {team: 'payments', env: 'prod'}})
+    await writeBundleAttestation(new BundleWriter(client), {...target(image), predicateType: CYCLONEDX, predicate: sbom('checked')})
     const base = {digest: image.digest, repository: image.repository, verifier, annotations: {}}
     const signatures = await verifyBundles(client, {...base, predicateType: COSIGN_SIGN_PREDICATE_TYPE, annotations: {team: 'payments'}})
     assert.equal(signatures.verified.length, 1)
@@ -182,7 +183,7 @@ describe('bundle format, written by us', () => {
     const p384 = signerFromKey(privateKey, 'test P-384 key')
     const pub = join(work, 'p384.pub')
     writeFileSync(pub, p384.publicKeyPem)
-    await writeBundleAttestation(client, {...target(image), signer: p384, predicateType: CYCLONEDX, predicate: sbom('p384')})
+    await writeBundleAttestation(new BundleWriter(client), {...target(image), signer: p384, predicateType: CYCLONEDX, predicate: sbom('p384')})
     const ours = await verifyBundles(client, {digest: image.digest, repository: image.repository, verifier: verifierFromKey(publicKey, 'pub'), annotations: {}})
     assert.equal(ours.verified.length, 1, JSON.stringify(ours.rejected))
     // cosign 2.5 loads every ECDSA key with SHA-256 (pkg/cosign/keys.go); cosign 3 picks the
@@ -194,30 +195,30 @@ describe('bundle format, written by us', () => {
 
   it('signing twice adds one referrer; a different statement adds another', async () => {
     const image = await fresh('twice')
-    const first = await writeBundleSignature(client, {...target(image), annotations: {run: '1'}})
-    const again = await writeBundleSignature(client, {...target(image), annotations: {run: '1'}})
+    const first = await writeBundleSignature(new BundleWriter(client), {...target(image), annotations: {run: '1'}})
+    const again = await writeBundleSignature(new BundleWriter(client), {...target(image), annotations: {run: '1'}})
     assert.equal(again.appended, false)
     assert.equal(again.referrerDigest, first.referrerDigest)
-    const attested = await writeBundleAttestation(client, {...target(image), predicateType: CYCLONEDX, predicate: sbom('twice')})
-    const reattested = await writeBundleAttestation(client, {...target(image), predicateType: CYCLONEDX, predicate: sbom('twice')})
+    const attested = await writeBundleAttestation(new BundleWriter(client), {...target(image), predicateType: CYCLONEDX, predicate: sbom('twice')})
+    const reattested = await writeBundleAttestation(new BundleWriter(client), {...target(image), predicateType: CYCLONEDX, predicate: sbom('twice')})
     assert.equal(reattested.appended, false)
     assert.equal(reattested.referrerDigest, attested.referrerDigest)
     assert.equal((await fetchManifest(registry, 'twice', referrersTag(image.digest))).json.manifests.length, 2)
-    const changed = await writeBundleSignature(client, {...target(image), annotations: {run: '2'}})
+    const changed = await writeBundleSignature(new BundleWriter(client), {...target(image), annotations: {run: '2'}})
     assert.equal(changed.appended, true)
     // Another key's identical statement is not ours: it is added.
     const otherSigner = await loadSigner(other.key, staticPassword(other.password))
-    assert.equal((await writeBundleSignature(client, {...target(image), signer: otherSigner, annotations: {run: '1'}})).appended, true)
+    assert.equal((await writeBundleSignature(new BundleWriter(client), {...target(image), signer: otherSigner, annotations: {run: '1'}})).appended, true)
     assert.equal((await fetchManifest(registry, 'twice', referrersTag(image.digest))).json.manifests.length, 4)
   })
 
   it('concurrent writers for one image all end up in the fallback index', async () => {
     const image = await fresh('concurrent')
     const results = await Promise.all([
-      writeBundleSignature(client, {...target(image), annotations: {}}),
-      writeBundleAttestation(client, {...target(image), predicateType: CYCLONEDX, predicate: sbom('concurrent')}),
-      writeBundleAttestation(client, {...target(image), predicateType: SPDX, predicate: Buffer.from('{"spdxVersion":"SPDX-2.3"}')}),
-      writeBundleAttestation(client, {...target(image), predicateType: 'https://example.com/custom', predicate: Buffer.from('{}')}),
+      writeBundleSignature(new BundleWriter(client), {...target(image), annotations: {}}),
+      writeBundleAttestation(new BundleWriter(client), {...target(image), predicateType: CYCLONEDX, predicate: sbom('concurrent')}),
+      writeBundleAttestation(new BundleWriter(client), {...target(image), predicateType: SPDX, predicate: Buffer.from('{"spdxVersion":"SPDX-2.3"}')}),
+      writeBundleAttestation(new BundleWriter(client), {...target(image), predicateType: 'https://example.com/custom', predicate: Buffer.from('{}')}),
     ])
     const index = (await fetchManifest(registry, 'concurrent', referrersTag(image.digest))).json
     assert.deepEqual(index.manifests.map((m: {digest: string}) => m.digest).sort(), results.map((r) => r.referrerDigest).sort())
@@ -227,7 +228,7 @@ describe('bundle format, written by us', () => {
   it('writes to a signature repository and verifies from there', async () => {
     const image = await fresh('elsewhere-signed')
     const signatures = parseRepositoryName(`${registry.host}/signatures`)
-    const written = await writeBundleAttestation(client, {...target(image), signatureRepository: signatures, predicateType: CYCLONEDX, predicate: sbom('x')})
+    const written = await writeBundleAttestation(new BundleWriter(client), {...target(image), signatureRepository: signatures, predicateType: CYCLONEDX, predicate: sbom('x')})
     assert.deepEqual(written.repository, signatures)
     await fetchManifest(registry, 'signatures', referrersTag(image.digest))
     const ours = await verifyBundles(client, {digest: image.digest, repository: signatures, verifier, annotations: {}})

@@ -25,6 +25,8 @@ export interface FaultProxy {
   /** From now on, forward everything untouched (same address, so image names stay the same). */
   heal(): void
   stats: {requests: number; resets: number; unavailable: number; delayed: number}
+  /** Every request received, in order: `METHOD /path` (query dropped). */
+  log: string[]
   stop(): Promise<void>
 }
 
@@ -36,8 +38,10 @@ export async function startFaultProxy(target: string, faults: FaultOptions): Pro
   const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
   const agent = new http.Agent({keepAlive: true})
   const timers = new Set<NodeJS.Timeout>()
+  const log: string[] = []
   const server = http.createServer((req, res) => {
     stats.requests++
+    log.push(`${req.method} ${(req.url ?? '').split('?')[0]}`)
     if (options.alwaysFail && req.method === options.alwaysFail.method && options.alwaysFail.path.test(req.url ?? '')) {
       stats.unavailable++
       res.writeHead(503, {'content-type': 'application/json'}).end('{"errors":[{"code":"UNAVAILABLE","message":"injected"}]}')
@@ -93,6 +97,7 @@ export async function startFaultProxy(target: string, faults: FaultOptions): Pro
       options = {}
     },
     stats,
+    log,
     stop: () =>
       new Promise((resolve) => {
         for (const timer of timers) clearTimeout(timer)

@@ -13,7 +13,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
-import {appendLayer} from '../../src/formats/append-layer.js'
+import {TagWriter} from '../../src/formats/tag-writer.js'
 import {SIGNATURE_ANNOTATION, SIMPLE_SIGNING_MEDIA_TYPE, simpleSigningPayload} from '../../src/formats/simple-signing.js'
 import {cosignTag} from '../../src/formats/tags.js'
 import {
@@ -66,9 +66,8 @@ async function signImage(image: PushedImage, sign: (payload: Buffer) => Promise<
   const payload = simpleSigningPayload(repositoryName(image.repository), image.digest, {})
   const annotations = await sign(payload)
   const layer = {mediaType: SIMPLE_SIGNING_MEDIA_TYPE, size: payload.length, digest: sha256Digest(payload), annotations}
-  await appendLayer(testClient(), image.repository, cosignTag(image.digest, 'sig'), {content: payload, descriptor: layer}, {
+  await new TagWriter(testClient()).append(image.repository, cosignTag(image.digest, 'sig'), [{content: payload, descriptor: layer, isEquivalent: async () => false}], {
     dockerMediaTypes: false,
-    isDuplicate: async () => false,
   })
 }
 

@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict'
+import {execFileSync} from 'node:child_process'
 import {generateKeyPairSync} from 'node:crypto'
 import {readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
 
 import {encryptKey} from '../../src/keys/encrypted.js'
-import {deriveKey, parseEncryptedKey} from '../../src/keys/encrypted-format.js'
+import {deriveKey, derivationStarted, parseEncryptedKey} from '../../src/keys/encrypted-format.js'
 import {forgetLoadedSigners, loadSigner, passwordSource} from '../../src/keys/index.js'
 import {decodePemBlocks} from '../../src/keys/pem.js'
-import {flagValue, prefetchKeyDerivation} from '../../src/keys/prefetch.js'
+import {flagValue, prefetchConfigKeys, prefetchKeyDerivation} from '../../src/keys/prefetch.js'
+import {cliBin} from '../helpers/paths.js'
 import {rejectsWith, tempDir} from './support.js'
 
 const pkcs8 = () => generateKeyPairSync('ec', {namedCurve: 'P-256'}).privateKey.export({type: 'pkcs8', format: 'der'})
@@ -17,6 +19,19 @@ async function encryptedKeyFile(dir: string, password: string): Promise<string> 
   const path = join(dir, 'cosign.key')
   await writeFile(path, await encryptKey(pkcs8(), Buffer.from(password)))
   return path
+}
+
+/** A key file encrypted in another process, so this one has not derived its key yet. */
+function keyFromAnotherProcess(dir: string, password: string, name: string): string {
+  const prefix = join(dir, name)
+  execFileSync(process.execPath, [cliBin, 'generate-key-pair', '--output-key-prefix', prefix], {env: {...process.env, COSIGN_PASSWORD: password}, stdio: 'ignore'})
+  return `${prefix}.key`
+}
+
+/** Whether the key file's scrypt with this password has started in this process. */
+async function started(path: string, password: string): Promise<boolean> {
+  const key = parseEncryptedKey(decodePemBlocks(await readFile(path, 'utf8'), path)[0]!.der, path)
+  return derivationStarted(Buffer.from(password), key.salt, key.scrypt)
 }
 
 describe('key derivation started before oclif loads', () => {
@@ -58,5 +73,30 @@ describe('key derivation started before oclif loads', () => {
     prefetchKeyDerivation(['sign', '--key', path], {COSIGN_PASSWORD: 'wrong'})
     forgetLoadedSigners()
     await rejectsWith(loadSigner(path, passwordSource({env: {COSIGN_PASSWORD: 'wrong'}, interactive: false})), 'KEY_PASSWORD', 'wrong password')
+  })
+
+  it('sign --key: the derivation is under way when the command starts', async (t) => {
+    const dir = await tempDir(t)
+    const path = keyFromAnotherProcess(dir, 'early', 'early')
+    assert.equal(await started(path, 'early'), false)
+    prefetchKeyDerivation(['sign', 'img', `--key=${path}`], {COSIGN_PASSWORD: 'early'})
+    assert.equal(await started(path, 'early'), true)
+  })
+
+  it('sign --cosign-config: every key of cosign.toml, paths relative to its folder, password file or COSIGN_PASSWORD', async (t) => {
+    const dir = await tempDir(t)
+    const first = keyFromAnotherProcess(dir, 'one', 'first')
+    const second = keyFromAnotherProcess(dir, 'two', 'second')
+    assert.equal(await started(first, 'one'), false)
+    await writeFile(join(dir, 'first.password'), 'one\n')
+    const config = join(dir, 'cosign.toml')
+    await writeFile(config, '[[configs]]\nkey = "first.key"\npassword = "first.password"\n[[configs]]\nkey = "second.key"\n[[configs]]\nkeyless = true\n')
+    await prefetchConfigKeys(['sign', '--report', 'report.toml', '--cosign-config', config], {COSIGN_PASSWORD: 'two'})
+    assert.equal(await started(first, 'one'), true)
+    assert.equal(await started(second, 'two'), true)
+    // Broken or absent configs are the command's to report.
+    await writeFile(join(dir, 'broken.toml'), '[[configs]\nkey = ')
+    await prefetchConfigKeys(['sign', '--cosign-config', join(dir, 'broken.toml')], {})
+    await prefetchConfigKeys(['sign', '--cosign-config', join(dir, 'missing.toml')], {})
   })
 })

@@ -7,11 +7,15 @@ export {type BundleVerifier, bundleVerifier, type TrustOptions} from './sigstore
 export {cosignSignStatement, type InTotoStatement} from './statement.js'
 export {type BundleVerifyRequest, type BundleVerifyResult, type VerifiedBundle, verifyBundles} from './verify.js'
 export {
+  attestationItem,
   type BundleAttestationRequest,
+  type BundleItem,
   type BundleSignatureRequest,
+  type BundleSubject,
   type BundleTarget,
   type BundleWriteResult,
-  writeBundle,
+  BundleWriter,
+  signatureItem,
   writeBundleAttestation,
   writeBundleSignature,
 } from './write.js'
