@@ -21,7 +21,10 @@ export type ErrorCode =
   | 'SIGNING_INCOMPLETE' // some images were not signed
   | 'VERIFY_FAILED' // no signature verified
   | 'SBOM_INVALID'
+  | 'SIGSTORE_SERVICE' // Fulcio, Rekor or the TSA unreachable, refusing, or answering unusably
   | 'HOST_CONTRACT' // pack-ts host broke the documented contract
+  | 'INTERRUPTED' // SIGINT (Ctrl-C): stopped early, 128 + 2
+  | 'TERMINATED' // SIGTERM: stopped early, 128 + 15
 
 /** Exit codes by failure class; documented in README ("Exit codes"). */
 export const EXIT_CODES: Record<ErrorCode, number> = {
@@ -43,15 +46,21 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   VERIFY_FAILED: 10,
   SBOM_INVALID: 11,
   HOST_CONTRACT: 12,
+  SIGSTORE_SERVICE: 13,
+  INTERRUPTED: 130,
+  TERMINATED: 143,
 }
 
 export class PluginError extends Error {
   override readonly name = 'PluginError'
   readonly code: ErrorCode
+  /** What the run did get done, for `--json` (e.g. each image's status when some were not signed). */
+  readonly details?: unknown
 
-  constructor(code: ErrorCode, message: string, options?: {cause?: unknown}) {
+  constructor(code: ErrorCode, message: string, options?: {cause?: unknown; details?: unknown}) {
     super(message, options)
     this.code = code
+    if (options?.details !== undefined) this.details = options.details
   }
 
   get exitCode(): number {

@@ -11,7 +11,8 @@ import {RegistryClient} from '../registry/client.js'
  * hook first (pack-ts answers it), then CNB_REGISTRY_AUTH, the docker config, anonymous.
  */
 export interface RegistryContextOptions {
-  insecureRegistries: readonly string[]
+  /** Hosts named by --insecure-registry. */
+  insecureRegistries?: readonly string[]
   /** Files named by --registry-ca. */
   registryCaFiles?: readonly string[]
   /** --registry-timeout, in seconds. */

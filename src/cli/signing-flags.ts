@@ -31,7 +31,7 @@ export const keylessFlags = {
 export interface SigningFlags {
   key?: string
   'password-file'?: string
-  keyless: boolean
+  keyless?: boolean
   'identity-token'?: string
   'fulcio-url'?: string
   'rekor-url'?: string
@@ -44,8 +44,10 @@ export interface SigningFlags {
  * fails here); `start` loads the key or obtains the Fulcio certificate, to run while images resolve.
  */
 export async function signingFromFlags(flags: SigningFlags): Promise<{keyless?: KeylessSigning; start: () => Promise<Signing>}> {
-  if (flags.keyless === Boolean(flags.key)) {
-    throw new PluginError('USAGE', 'sign needs --key FILE or --keyless with IMAGE arguments, or --report and --cosign-config')
+  // oclif leaves an unset boolean flag undefined, not false.
+  if (Boolean(flags.keyless) === Boolean(flags.key)) {
+    const what = flags.key ? 'both --key and --keyless were given; choose one' : 'neither --key nor --keyless was given'
+    throw new PluginError('USAGE', `sign IMAGE... signs with --key FILE or with --keyless: ${what} (or sign a build with --report and --cosign-config)`)
   }
 
   if (flags['fulcio-url'] !== undefined && !flags.keyless) throw new PluginError('USAGE', '--fulcio-url is used with --keyless')
@@ -58,7 +60,7 @@ export async function signingFromFlags(flags: SigningFlags): Promise<{keyless?: 
   }
 
   const method = {
-    keyless: flags.keyless,
+    keyless: Boolean(flags.keyless),
     tlogUpload: flags['tlog-upload'],
     fulcioUrl: serviceUrl(flags['fulcio-url'], '--fulcio-url'),
     rekorUrl: serviceUrl(flags['rekor-url'], '--rekor-url'),

@@ -18,7 +18,8 @@ when stdin is a terminal.`
     {description: 'Write cosign.key and cosign.pub, prompting for a password.', command: '<%= config.bin %> <%= command.id %>'},
     {
       description: 'Non-interactively, e.g. in CI.',
-      command: 'COSIGN_PASSWORD="$KEY_PASSWORD" <%= config.bin %> <%= command.id %> --output-key-prefix release',
+      // oclif adds `$ ` only to commands that start with the bin.
+      command: '$ COSIGN_PASSWORD="$KEY_PASSWORD" <%= config.bin %> <%= command.id %> --output-key-prefix release',
     },
     {
       description: 'Replace an existing key pair, password from a file.',

@@ -1,12 +1,12 @@
 import {Args, Flags} from '@oclif/core'
 
 import {parseAnnotationFlags} from '../cli/annotations.js'
-import {annotationFlag, registryFlags, sbomLimitFlags} from '../cli/flags.js'
+import {annotationFlag, registryFlags, sbomLimitFlags, wholeNumber} from '../cli/flags.js'
 import {createRegistryClient} from '../cli/registry-context.js'
 import {keylessFlags, readIdentityToken, signingFromFlags} from '../cli/signing-flags.js'
 import {PluginError} from '../errors.js'
 import {parseReference, parseRepositoryName} from '../reference/reference.js'
-import {type SignedImage, signImages} from '../signer/direct.js'
+import {type SignedImage} from '../signer/direct.js'
 import {type SignReportResult} from '../signer/report-phase.js'
 import {resolveImages} from '../signer/resolve.js'
 import {BaseCommand} from '../ui/base-command.js'
@@ -25,11 +25,19 @@ Signatures are cosign's classic format (the sha256-<hex>.sig tag) unless --forma
 
 Keyless (--keyless, or keyless = true in cosign.toml): an OIDC identity token (--identity-token, SIGSTORE_ID_TOKEN, or GitHub Actions' token) gets a short-lived certificate from Fulcio, and every signature is logged in Rekor. With a key, --tlog-upload (tlog-upload = true) logs signatures in Rekor too; it is off by default because on the public Rekor the image's name becomes public.`
 
+  // oclif's generated usage cannot draw these overlapping exclusive/dependsOn groups (it printed
+  // empty choices: `[--password-file FILE | ]`, `[--tlog-upload |  | ]`): the two ways in, as README has them.
+  static override usage = [
+    '<%= command.id %> --report FILE --cosign-config FILE [--identity-token TOKEN|FILE] [--sbom-max-layer-mib MIB] [--sbom-max-uncompressed-mib MIB] [--sbom-max-document-mib MIB] [--insecure-registry HOST]... [--registry-ca FILE]... [--registry-timeout SECONDS] [--concurrency N] [-q] [--json]',
+    '<%= command.id %> IMAGE... (--key FILE [--password-file FILE] [--tlog-upload] | --keyless [--identity-token TOKEN|FILE] [--fulcio-url URL]) [--rekor-url URL] [--tsa-url URL] [-a KEY=VALUE]... [--repository REGISTRY/REPO] [--docker-media-types] [--format classic|bundle|both] [--insecure-registry HOST]... [--registry-ca FILE]... [--registry-timeout SECONDS] [--concurrency N] [-q] [--json]',
+  ]
+
+  // oclif adds `$ ` only to examples that start with the bin; with a variable in front, say it here.
   static override examples = [
     '<%= config.bin %> <%= command.id %> --report layers/report.toml --cosign-config cosign.toml',
     '<%= config.bin %> <%= command.id %> registry.example.com/app:v1 --key cosign.key',
-    'SIGSTORE_ID_TOKEN=... <%= config.bin %> <%= command.id %> registry.example.com/app:v1 --keyless --format both',
-    'COSIGN_PASSWORD=... <%= config.bin %> <%= command.id %> registry.example.com/app@sha256:... --key cosign.key -a team=payments --repository registry.example.com/signatures',
+    '$ SIGSTORE_ID_TOKEN=... <%= config.bin %> <%= command.id %> registry.example.com/app:v1 --keyless --format both',
+    '$ COSIGN_PASSWORD=... <%= config.bin %> <%= command.id %> registry.example.com/app@sha256:... --key cosign.key -a team=payments --repository registry.example.com/signatures',
   ]
 
   static override strict = false
@@ -41,7 +49,7 @@ Keyless (--keyless, or keyless = true in cosign.toml): an OIDC identity token (-
   static override flags = {
     report: Flags.string({summary: "The exporter's report.toml (signer phase).", helpValue: 'FILE', dependsOn: ['cosign-config']}),
     'cosign-config': Flags.string({summary: 'cosign.toml: keys, repositories, annotations, SBOM export (signer phase).', helpValue: 'FILE', dependsOn: ['report']}),
-    key: Flags.string({summary: 'Private key file (cosign encrypted, or unencrypted PKCS#8 PEM).', helpValue: 'FILE', exclusive: ['report', 'keyless']}),
+    key: Flags.string({summary: 'Private key file (cosign encrypted, or PKCS#8 PEM, plain or encrypted).', helpValue: 'FILE', exclusive: ['report', 'keyless']}),
     'password-file': Flags.string({summary: "File holding the key's password (default: COSIGN_PASSWORD, or a prompt).", helpValue: 'FILE', exclusive: ['report']}),
     annotations: annotationFlag({exclusive: ['report']}),
     repository: Flags.string({summary: 'Repository that receives the signatures (like COSIGN_REPOSITORY).', helpValue: 'REGISTRY/REPO', exclusive: ['report']}),
@@ -53,7 +61,14 @@ Keyless (--keyless, or keyless = true in cosign.toml): an OIDC identity token (-
       exclusive: ['report'],
     })(),
     ...keylessFlags,
-    concurrency: Flags.integer({summary: 'Images (or signer-phase steps) at work at once; one waiting to read back its write lends its place.', default: 8, min: 1, max: 64}),
+    concurrency: Flags.integer({
+      summary: 'Images (or signer-phase steps) at work at once; one waiting to read back its write lends its place.',
+      default: 8,
+      min: 1,
+      max: 64,
+      parse: wholeNumber(1, 64),
+      helpValue: 'N',
+    }),
     quiet: Flags.boolean({char: 'q', summary: 'No progress output; errors only.'}),
     ...registryFlags,
     ...sbomLimitFlags,
@@ -107,21 +122,13 @@ Keyless (--keyless, or keyless = true in cosign.toml): an OIDC identity token (-
       this.logToStderr(`Signing keyless as ${who} (issuer ${identity.issuer}), certificate from ${signing.keyless.fulcioUrl}; logging in Rekor at ${signing.keyless.witnessing.rekorUrl}`)
     }
 
-    const signed = await signImages(client, imagesResult.value, {
-      ...signingResult.value,
-      annotations,
-      repository,
-      dockerMediaTypes: flags['docker-media-types'],
-      format: flags.format,
-      concurrency: flags.concurrency,
-    })
-    if (!flags.quiet) {
-      for (const result of signed) {
-        const how = result.format === 'bundle' ? ' (bundle referrer)' : ''
-        this.log(`${result.appended ? 'Signed' : 'Already signed'} ${result.image} → ${result.signature}${how}`)
-      }
-    }
-
+    const {runDirectSigning} = await import('../cli/direct-run.js')
+    const signed = await runDirectSigning(
+      client,
+      imagesResult.value,
+      {...signingResult.value, annotations, repository, dockerMediaTypes: flags['docker-media-types'], format: flags.format, concurrency: flags.concurrency},
+      {log: (line) => this.log(line), logToStderr: (line) => this.logToStderr(line), quiet: flags.quiet, json: this.jsonEnabled()},
+    )
     return signed
   }
 }

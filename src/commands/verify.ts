@@ -19,6 +19,12 @@ Keyless (no --key): --certificate-identity or --certificate-identity-regexp, --c
 
 With --attestations, verifies in-toto attestations instead (the .att tag and bundle referrers), optionally of one --type.`
 
+  // oclif's generated usage cannot draw the exclusive groups (it printed empty choices): written out.
+  static override usage = [
+    '<%= command.id %> IMAGE --key FILE [--trusted-root FILE] [--insecure-ignore-tlog] [-a KEY=VALUE]... [--attestations [--type TYPE]] [--repository REGISTRY/REPO] [--insecure-registry HOST]... [--registry-ca FILE]... [--registry-timeout SECONDS] [--json]',
+    '<%= command.id %> IMAGE (--certificate-identity ID | --certificate-identity-regexp REGEXP) (--certificate-oidc-issuer URL | --certificate-oidc-issuer-regexp REGEXP) --trusted-root FILE [--insecure-ignore-tlog] [--insecure-ignore-sct] [-a KEY=VALUE]... [--attestations [--type TYPE]] [--repository REGISTRY/REPO] [--insecure-registry HOST]... [--registry-ca FILE]... [--registry-timeout SECONDS] [--json]',
+  ]
+
   static override examples = [
     '<%= config.bin %> <%= command.id %> registry.example.com/app:v1 --key cosign.pub',
     '<%= config.bin %> <%= command.id %> registry.example.com/app:v1 --key cosign.pub -a team=payments --json',

@@ -1,3 +1,4 @@
+import {annotationSizeProblems} from '../util/input-limits.js'
 import {type KeyPath, showPath} from './key-path.js'
 import type {Problems} from './problems.js'
 import {describe, isTable} from './values.js'
@@ -17,6 +18,7 @@ export function readAnnotations(value: unknown, problems: Problems): Record<stri
   }
 
   const pairs: [string, string][] = []
+  const entryIndex: number[] = [] // pairs[i] comes from annotations[entryIndex[i]]
   const firstIndex = new Map<string, number>()
   for (const [index, entry] of value.entries()) {
     const path = ['annotations', index]
@@ -37,8 +39,17 @@ export function readAnnotations(value: unknown, problems: Problems): Record<stri
       )
     } else if (name !== undefined) {
       firstIndex.set(name, index)
-      if (text !== undefined) pairs.push([name, text])
+      if (text !== undefined) {
+        pairs.push([name, text])
+        entryIndex.push(index)
+      }
     }
+  }
+
+  // Capped like -a: a runaway value would otherwise be pushed in every signature.
+  for (const problem of annotationSizeProblems(pairs)) {
+    const at = problem.index === undefined ? ['annotations'] : ['annotations', entryIndex[problem.index]!, problem.part!]
+    problems.add(at, problem.index === undefined ? problem.message : `${showPath(at)}: ${problem.message}`)
   }
 
   // fromEntries defines own properties, so even a name like "__proto__" is an ordinary entry.

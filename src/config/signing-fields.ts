@@ -20,6 +20,7 @@ export const SIGNING_FIELDS: {readonly [F in Exclude<keyof SigningConfig, 'index
   fulcioUrl: optionalUrl('fulcio-url', "Fulcio's URL, like https://fulcio.sigstore.dev"),
   rekorUrl: optionalUrl('rekor-url', "Rekor's URL, like https://rekor.sigstore.dev"),
   tsaUrl: optionalUrl('tsa-url', "a timestamp authority's URL, like https://timestamp.example.com"),
+  provenance: flag('provenance', false),
 }
 
 /** The TOML names, for "allowed:" lists. */

@@ -42,6 +42,8 @@ export interface SigningConfig {
   rekorUrl?: string
   /** an RFC 3161 timestamp authority; absent: no timestamps */
   tsaUrl?: string
+  /** also attest SLSA v1 provenance of the image (what went into it), next to its SBOM */
+  provenance: boolean
   /** position in cosign.toml (0-based), for messages: "configs[1]" */
   index: number
 }

@@ -63,7 +63,11 @@ export async function verifyClassicSignatures(client: RegistryClient, request: V
     const annotations = layer.annotations ?? {}
     if (layer.mediaType !== SIMPLE_SIGNING_MEDIA_TYPE || !annotations[SIGNATURE_ANNOTATION]) continue
     result.examined++
-    if (layer.size > MAX_PAYLOAD_BYTES) continue
+    if (layer.size > MAX_PAYLOAD_BYTES) {
+      result.rejected.push(`a signature payload of ${layer.size} bytes is larger than the ${MAX_PAYLOAD_BYTES} bytes verify reads`)
+      continue
+    }
+
     const payloadBytes = await client.getBlob(request.signatureRepository, layer.digest, MAX_PAYLOAD_BYTES)
     let signer: SignerInfo
     try {
@@ -74,7 +78,18 @@ export async function verifyClassicSignatures(client: RegistryClient, request: V
     }
 
     const payload = parseSimpleSigning(payloadBytes)
-    if (!payload || payload.critical.image['docker-manifest-digest'] !== request.digest) continue
+    if (!payload) {
+      result.rejected.push('a signed payload is not a cosign simple-signing payload')
+      continue
+    }
+
+    // A valid signature for another image (its .sig copied here): cosign's words, and the digest.
+    const signedDigest = payload.critical.image['docker-manifest-digest']
+    if (signedDigest !== request.digest) {
+      result.rejected.push(`invalid or missing digest in claim: a signature verified but signs ${JSON.stringify(String(signedDigest).slice(0, 80))}, not this image's digest (copied from another image's .sig?)`)
+      continue
+    }
+
     if (!hasAnnotations(payload, request.annotations)) continue
     result.verified.push({format: 'classic', signatureTag: tag, layerDigest: layer.digest, payload, ...(signer.identity ? {identity: signer.identity} : {})})
   }

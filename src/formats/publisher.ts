@@ -19,6 +19,8 @@ export interface PublishBatch {
   labels: string[]
   /** Writes the batch; rejects when it failed (each entry's promise rejects too). */
   write(): Promise<void>
+  /** Gives the batch up unwritten: each entry's promise rejects with `reason`. */
+  abandon(reason: unknown): Promise<void>
 }
 
 interface Waiter<T> {
@@ -97,6 +99,7 @@ export class Publisher {
       count: batch.entries.length,
       labels: batch.labels,
       write: () => settle(batch.waiters, () => this.tags.append(batch.repository, batch.tag, batch.entries, {dockerMediaTypes: batch.dockerMediaTypes})),
+      abandon: async (reason) => batch.waiters.forEach((waiter) => waiter.reject(reason)),
     }))
     const referrers = [...this.referrerBatches.entries()].map(([where, batch]): PublishBatch => ({
       kind: 'referrers',
@@ -104,6 +107,7 @@ export class Publisher {
       count: batch.items.length,
       labels: batch.labels,
       write: () => settle(batch.waiters, async () => (await this.bundles()).write(batch.subject, batch.items)),
+      abandon: async (reason) => batch.waiters.forEach((waiter) => waiter.reject(reason)),
     }))
     this.tagBatches.clear()
     this.referrerBatches.clear()

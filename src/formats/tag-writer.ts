@@ -3,7 +3,7 @@ import {type Repository, repositoryName} from '../reference/reference.js'
 import {type RegistryClient} from '../registry/client.js'
 import {type RequestBody, bodyLength} from '../registry/http.js'
 import {isIndexMediaType} from '../registry/media-types.js'
-import {isTransientBlobRace} from '../registry/registry-error.js'
+import {type RegistryResponseError, isImmutableTagRefusal, isTransientBlobRace} from '../registry/registry-error.js'
 import {push} from '../registry/scope.js'
 import {type Descriptor, type ImageManifest} from '../registry/types.js'
 import {KeyedLock} from '../util/keyed-lock.js'
@@ -108,6 +108,13 @@ export class TagWriter {
   }
 }
 
+const unconfirmed = new WeakSet<object>()
+
+/** Whether a failed write had already put its manifest, so its entries are probably there (a re-run confirms). */
+export function isUnconfirmedWrite(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && unconfirmed.has(error)
+}
+
 /** One prepared entry written on its own (a batch goes through the Publisher). */
 export async function writePrepared(writer: TagWriter, prepared: PreparedLayer): Promise<AppendResult> {
   if ('existing' in prepared) return prepared.existing
@@ -155,6 +162,16 @@ class TagCycle {
   }
 
   async run(): Promise<AppendResult[]> {
+    try {
+      return await this.cycle()
+    } catch (error) {
+      // Our manifest went out but was not read back: the entries are most likely there.
+      if (this.wrote && typeof error === 'object' && error !== null) unconfirmed.add(error)
+      throw error
+    }
+  }
+
+  private async cycle(): Promise<AppendResult[]> {
     if (this.states.length === 0) return []
     await this.uploadEarly()
     let confirmations = 0
@@ -305,6 +322,8 @@ class TagCycle {
   private async write(layers: Descriptor[], attempt: number): Promise<void> {
     const image = buildSignatureImage(layers, this.options.dockerMediaTypes)
     const needed = new Set(layers.map(identity))
+    // Read or written before: this PUT replaces the tag, which tag immutability forbids.
+    const existed = this.writer.knows(this.where)
     try {
       await Promise.all([
         this.upload(this.states.filter((s) => needed.has(identity(s.entry.descriptor)))),
@@ -314,6 +333,7 @@ class TagCycle {
       this.wrote = true
       this.writer.learn(this.where)
     } catch (error) {
+      if (existed && isImmutableTagRefusal(error)) throw immutableTagError(this.where, error)
       // distribution rewrites a blob's link file in place when the same blob is uploaded twice at
       // once, and a concurrent manifest PUT can then see it as unknown: a transient, retried.
       if (!isTransientBlobRace(error) || attempt === MAX_WRITE_ATTEMPTS) throw error
@@ -329,6 +349,16 @@ class TagCycle {
       appended: this.wrote && state.match !== undefined && identity(state.match) === identity(state.entry.descriptor),
     }))
   }
+}
+
+/** Harbor's and ECR's tag immutability refusing the second PUT of a `.sig`/`.att` tag: what to do instead. */
+function immutableTagError(where: string, error: RegistryResponseError): PluginError {
+  const said = error.diagnostics ? `, ${error.diagnostics}` : ''
+  return new PluginError(
+    'REGISTRY_ERROR',
+    `${where} is immutable: the registry refused to replace the existing tag (HTTP ${error.status}${said}); the classic format adds every signature to this one tag, while format = "bundle" in cosign.toml (--format bundle for sign IMAGE...) writes each signature as its own manifest; or exempt the sha256-*.sig and sha256-*.att tags from the registry's immutability rule`,
+    {cause: error},
+  )
 }
 
 function uniqueByIdentity(layers: Descriptor[]): Descriptor[] {

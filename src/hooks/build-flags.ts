@@ -41,7 +41,7 @@ export function addedFlags(existing: FlagTable): Record<string, AnyFlag> {
   }
 
   if (!existing['insecure-registry']) {
-    flags['insecure-registry'] = Flags.string({summary: 'Registry host signed over plain HTTP (repeatable); loopback hosts always are.', multiple: true, helpValue: 'HOST', helpGroup: 'SIGN'})
+    flags['insecure-registry'] = Flags.string({summary: 'Registry host whose TLS certificate is not verified, or that is reached over plain HTTP (repeatable); trusting its CA through NODE_EXTRA_CA_CERTS is safer.', multiple: true, helpValue: 'HOST', helpGroup: 'SIGN'})
   }
 
   for (const flag of Object.values(flags)) Object.assign(flag, {[OURS]: true})

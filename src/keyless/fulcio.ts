@@ -1,7 +1,7 @@
 import {messageOf, PluginError} from '../errors.js'
 import {httpRequest, HttpTransportError} from '../registry/http.js'
 import {splitCertificates} from './certificate.js'
-import {httpStatusError} from './service-error.js'
+import {httpStatusError, oneLine} from './service-error.js'
 
 /**
  * Fulcio's v2 signingCert call: trade an identity token and a proof of possession of our key for
@@ -45,7 +45,7 @@ export async function requestCertificateChain(fulcioURL: string, request: Certif
     })
   } catch (error) {
     if (error instanceof HttpTransportError) {
-      throw new PluginError('REGISTRY_UNREACHABLE', `Fulcio at ${fulcioURL} is unreachable: ${error.message}`, {cause: error})
+      throw new PluginError('SIGSTORE_SERVICE', `Fulcio at ${fulcioURL} is unreachable: ${error.message}`, {cause: error})
     }
 
     throw error
@@ -64,14 +64,15 @@ function chainOf(text: string, fulcioURL: string): string[] {
   try {
     parsed = JSON.parse(text) as SigningCertificateResponse
   } catch (error) {
-    throw new PluginError('REGISTRY_ERROR', `Fulcio at ${fulcioURL} answered with something other than JSON: ${messageOf(error)}`)
+    // JSON.parse quotes the text it choked on: server text, so secrets come out (oneLine).
+    throw new PluginError('SIGSTORE_SERVICE', `Fulcio at ${fulcioURL} answered with something other than JSON: ${oneLine(messageOf(error))}`)
   }
 
   // Public Fulcio embeds the SCT in the certificate; a detached SCT is accepted but not kept.
   const certificates = (parsed.signedCertificateEmbeddedSct ?? parsed.signedCertificateDetachedSct)?.chain?.certificates
   const chain = Array.isArray(certificates) ? certificates.filter((c): c is string => typeof c === 'string').flatMap(splitCertificates) : []
   if (chain.length === 0) {
-    throw new PluginError('REGISTRY_ERROR', `Fulcio at ${fulcioURL} answered without a certificate chain`)
+    throw new PluginError('SIGSTORE_SERVICE', `Fulcio at ${fulcioURL} answered without a certificate chain`)
   }
 
   return chain

@@ -1,6 +1,7 @@
 import {CIContextProvider, type IdentityProvider} from '@sigstore/sign'
 
 import {messageOf, PluginError} from '../errors.js'
+import {redact, rememberSecret} from '../util/secrets.js'
 import {assertNotExpired, tokenClaims} from './jwt.js'
 
 /**
@@ -44,12 +45,15 @@ export function identityToken(options: IdentityTokenOptions = {}): IdentityToken
 }
 
 function staticToken(source: IdentityTokenSource, token: string): IdentityToken {
+  rememberSecret(token)
   // Checked now rather than at the first signature, so a pasted wrong value fails fast.
   assertNotExpired(tokenClaims(token, SOURCE_DESCRIPTION[source]), SOURCE_DESCRIPTION[source])
   return {source, getToken: async () => token}
 }
 
 function githubActionsToken(audience = 'sigstore'): IdentityToken {
+  // The request token that asks GitHub for the identity token is a secret too.
+  rememberSecret(process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN)
   const provider = new CIContextProvider(audience)
   return {
     source: 'github-actions',
@@ -60,12 +64,13 @@ function githubActionsToken(audience = 'sigstore'): IdentityToken {
       } catch (error) {
         // CIContextProvider rejects with a bare string; say what was tried instead.
         throw new PluginError(
-          'REGISTRY_UNREACHABLE',
-          `could not get an identity token from GitHub Actions' OIDC provider (${messageOf(error)}); check the job has \`permissions: id-token: write\``,
+          'SIGSTORE_SERVICE',
+          `could not get an identity token from GitHub Actions' OIDC provider (${redact(messageOf(error))}); check the job has \`permissions: id-token: write\``,
           {cause: error},
         )
       }
 
+      rememberSecret(token)
       tokenClaims(token, SOURCE_DESCRIPTION['github-actions'])
       return token
     },

@@ -56,9 +56,9 @@ export function keylessSigner(options: KeylessSignerOptions): KeylessSigner {
     const proofOfPossession = sign('sha256', Buffer.from(tokenSubject(claims, source)), privateKey)
     const request = {identityToken: token, publicKeyPem: signer.publicKeyPem, proofOfPossession}
     const [leafPem, ...chainPem] = await requestCertificateChain(fulcioURL, request, options.timeoutMs)
-    const leaf = parseCertificate(leafPem, `the certificate from Fulcio at ${fulcioURL}`, 'REGISTRY_ERROR')
+    const leaf = parseCertificate(leafPem, `the certificate from Fulcio at ${fulcioURL}`, 'SIGSTORE_SERVICE')
     if (!leaf.publicKey.equals(publicKeyDer)) {
-      throw new PluginError('REGISTRY_ERROR', `Fulcio at ${fulcioURL} answered with a certificate for another key`)
+      throw new PluginError('SIGSTORE_SERVICE', `Fulcio at ${fulcioURL} answered with a certificate for another key`)
     }
 
     return {certificatePem: leafPem, chainPem, identity: certificateIdentity(leaf), notBefore: leaf.notBefore, notAfter: leaf.notAfter}

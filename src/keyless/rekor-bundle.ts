@@ -14,7 +14,7 @@ export interface RekorBundle {
 
 export function rekorBundle(entry: TransparencyLogEntry): RekorBundle {
   if (!entry.inclusionPromise) {
-    throw new PluginError('REGISTRY_ERROR', 'the transparency log entry has no signed entry timestamp to store')
+    throw new PluginError('SIGSTORE_SERVICE', 'the transparency log entry has no signed entry timestamp to store')
   }
 
   return {

@@ -44,7 +44,7 @@ function onlyEntry(material: {tlogEntries?: TransparencyLogEntry[]}, rekor: Reko
   const entry = material.tlogEntries?.[0]
   // cosign's bundle annotation is the signed entry timestamp; an entry without one is useless here.
   if (!entry?.inclusionPromise) {
-    throw new PluginError('REGISTRY_ERROR', `Rekor at ${rekor.url ?? DEFAULT_REKOR_URL} answered without a signed entry timestamp`)
+    throw new PluginError('SIGSTORE_SERVICE', `Rekor at ${rekor.url ?? DEFAULT_REKOR_URL} answered without a signed entry timestamp`)
   }
 
   return entry

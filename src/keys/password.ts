@@ -2,9 +2,9 @@
  * Where the password of an encrypted key comes from, in cosign's order: an explicit password
  * file, then COSIGN_PASSWORD (an empty value is an empty password), then a terminal prompt.
  */
-import {readFile} from 'node:fs/promises'
-
 import {messageOf, PluginError} from '../errors.js'
+import {formatSize, MAX_PASSWORD_BYTES, readFileAtMost} from '../util/input-limits.js'
+import {rememberSecret} from '../util/secrets.js'
 import {type Prompt, promptHidden} from './prompt.js'
 
 /** Called only once a key turns out to be encrypted; keyFile names it in the prompt and errors. */
@@ -28,7 +28,7 @@ export function passwordSource(options: PasswordOptions = {}): PasswordSource {
       throw new PluginError('KEY_PASSWORD', `${keyFile} is encrypted: set COSIGN_PASSWORD or pass --password-file`)
     }
 
-    return Buffer.from(await (options.prompt ?? promptHidden)(`Enter password for private key ${keyFile}: `))
+    return remembered(capped(Buffer.from(await (options.prompt ?? promptHidden)(`Enter password for private key ${keyFile}: `)), 'the password typed'))
   }
 }
 
@@ -52,14 +52,17 @@ export async function newKeyPassword(keyFile: string, options: PasswordOptions =
   const first = await prompt('Enter password for private key: ')
   const second = await prompt('Enter password for private key again: ')
   if (first !== second) throw new PluginError('KEY_PASSWORD', 'passwords do not match')
-  return Buffer.from(first)
+  return remembered(capped(Buffer.from(first), 'the password typed'))
 }
 
-/** File contents with one trailing newline (LF or CRLF) removed, as `echo pw > file` leaves one. */
+/**
+ * File contents with one trailing newline (LF or CRLF) removed, as `echo pw > file` leaves one.
+ * At most MAX_PASSWORD_BYTES: nothing past that (and its newline) is read.
+ */
 export async function readPasswordFile(path: string): Promise<Buffer> {
-  let contents: Buffer
+  let contents: Buffer | undefined
   try {
-    contents = await readFile(path)
+    contents = await readFileAtMost(path, MAX_PASSWORD_BYTES + 2)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new PluginError('KEY_NOT_FOUND', `password file ${path} not found`, {cause: error})
@@ -68,7 +71,21 @@ export async function readPasswordFile(path: string): Promise<Buffer> {
     throw new PluginError('KEY_PASSWORD', `cannot read password file ${path}: ${messageOf(error)}`, {cause: error})
   }
 
-  return withoutTrailingNewline(contents)
+  return remembered(capped(contents === undefined ? undefined : withoutTrailingNewline(contents), `password file ${path}`))
+}
+
+/** A password over MAX_PASSWORD_BYTES (undefined: too large to read) is refused; `what` names its source, never its contents. */
+function capped(password: Buffer | undefined, what: string): Buffer {
+  if (password !== undefined && password.length <= MAX_PASSWORD_BYTES) return password
+  const size = password === undefined ? `more than ${formatSize(MAX_PASSWORD_BYTES)}` : formatSize(password.length)
+  const which = what.startsWith('password file') ? 'file' : 'value'
+  throw new PluginError('KEY_PASSWORD', `${what} holds ${size}; a key password is at most ${formatSize(MAX_PASSWORD_BYTES)} (one line of text): is it the right ${which}?`)
+}
+
+/** A password read: remembered, so that no server text we print can carry it (util/secrets). */
+function remembered(password: Buffer): Buffer {
+  rememberSecret(password)
+  return password
 }
 
 export function withoutTrailingNewline(contents: Buffer): Buffer {
@@ -79,7 +96,7 @@ export function withoutTrailingNewline(contents: Buffer): Buffer {
 async function nonInteractivePassword(options: PasswordOptions): Promise<Buffer | undefined> {
   if (options.passwordFile !== undefined) return readPasswordFile(options.passwordFile)
   const fromEnv = (options.env ?? process.env).COSIGN_PASSWORD
-  return fromEnv === undefined ? undefined : Buffer.from(fromEnv)
+  return fromEnv === undefined ? undefined : remembered(capped(Buffer.from(fromEnv), 'COSIGN_PASSWORD'))
 }
 
 function isInteractive(options: PasswordOptions): boolean {

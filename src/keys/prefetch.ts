@@ -8,6 +8,7 @@
 import {readFileSync, statSync} from 'node:fs'
 import {dirname, isAbsolute, resolve} from 'node:path'
 
+import {MAX_CONFIG_FILE_BYTES, MAX_PASSWORD_BYTES} from '../util/input-limits.js'
 import {deriveKey, ENCRYPTED_KEY_LABELS, parseEncryptedKey} from './encrypted-format.js'
 import {withoutTrailingNewline} from './password.js'
 import {decodePemBlocks} from './pem.js'
@@ -20,9 +21,6 @@ export function prefetchKeyDerivation(argv: readonly string[], env: Readonly<Rec
   derive(keyFile, passwordFile, env)
 }
 
-/** A cosign.toml larger than this is not a signer config; the command says so. */
-const MAX_CONFIG_BYTES = 1024 * 1024
-
 /**
  * `sign --report R --cosign-config C`: the same for every key of cosign.toml, all at once (one
  * scrypt each on the thread pool). Paths resolve as the config reader resolves them.
@@ -32,7 +30,8 @@ export async function prefetchConfigKeys(argv: readonly string[], env: Readonly<
   const file = flagValue(argv, '--cosign-config')
   if (file === undefined) return
   try {
-    if (statSync(file).size > MAX_CONFIG_BYTES) return
+    // A cosign.toml over the limit is not a signer config; the command says so.
+    if (statSync(file).size > MAX_CONFIG_FILE_BYTES) return
     const {parse} = await import('@iarna/toml')
     const configs = (parse(readFileSync(file, 'utf8')) as {configs?: unknown}).configs
     if (!Array.isArray(configs)) return
@@ -48,8 +47,15 @@ export async function prefetchConfigKeys(argv: readonly string[], env: Readonly<
 
 function derive(keyFile: string, passwordFile: string | undefined, env: Readonly<Record<string, string | undefined>>): void {
   try {
+    // An oversized password is the command's to refuse; a pipe (--password-file <(…)) can be read
+    // only once, so the command keeps it.
+    if (passwordFile !== undefined) {
+      const stat = statSync(passwordFile)
+      if (!stat.isFile() || stat.size > MAX_PASSWORD_BYTES + 2) return
+    }
+
     const password = passwordFile === undefined ? env.COSIGN_PASSWORD : withoutTrailingNewline(readFileSync(passwordFile))
-    if (password === undefined) return
+    if (password === undefined || Buffer.byteLength(password) > MAX_PASSWORD_BYTES) return
     const block = decodePemBlocks(readFileSync(keyFile, 'utf8'), keyFile).find((b) => ENCRYPTED_KEY_LABELS.includes(b.label))
     if (block === undefined || block.hasHeaders) return
     const key = parseEncryptedKey(block.der, keyFile)

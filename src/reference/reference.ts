@@ -96,6 +96,8 @@ function parseRepository(name: string, invalid: (why: string) => PluginError): R
   }
 
   if (!REGISTRY.test(registry)) throw invalid(`"${registry}" is not a registry host`)
+  // A DNS name has at most 253 characters (and so the canonical name stays under the input cap).
+  if (registry.replace(/:\d{1,5}$/, '').length > 253) throw invalid('the registry host is longer than 253 characters')
   if (registry === 'docker.io' || registry === 'registry-1.docker.io') registry = DOCKER_HUB
   if (registry === DOCKER_HUB && parts.length === 1) parts.unshift('library')
   if (parts.length === 0 || parts.some((p) => !PATH_COMPONENT.test(p))) {

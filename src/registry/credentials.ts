@@ -19,6 +19,6 @@ export function basicHeader(username: string, password: string): string {
 
 /** Where credentials came from, for messages; never the credentials themselves. */
 export function describeSource(credential: RegistryCredential | undefined): string {
-  if (!credential) return 'no credentials (anonymous)'
+  if (!credential) return 'anonymous access (no credentials found)'
   return `credentials from ${credential.source ?? 'the configured source'}`
 }

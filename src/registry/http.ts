@@ -169,4 +169,12 @@ export function httpsAgentWithCa(caPem: readonly string[]): https.Agent {
   return new https.Agent({keepAlive: true, maxSockets: 16, ca: [...tls.rootCertificates, ...extra, ...caPem]})
 }
 
+/**
+ * An HTTPS agent that accepts any certificate: only for hosts named with --insecure-registry (pack's
+ * meaning of the flag), which accept plain HTTP anyway. --registry-ca is the safer choice.
+ */
+export function unverifiedHttpsAgent(): https.Agent {
+  return new https.Agent({keepAlive: true, maxSockets: 16, rejectUnauthorized: false})
+}
+
 export const USER_AGENT = 'pack-ts-plugin-sign/0.1 (+cosign-compatible)'

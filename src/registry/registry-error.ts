@@ -1,4 +1,5 @@
 import {type ErrorCode, PluginError} from '../errors.js'
+import {redact} from '../util/secrets.js'
 import {type HttpResponse} from './http.js'
 
 /**
@@ -12,6 +13,8 @@ export class RegistryResponseError extends PluginError {
     message: string,
     readonly status: number,
     readonly registryCodes: string[],
+    /** The registry's own `CODE: message` text (redacted, cut short), for classifiers. */
+    readonly diagnostics = '',
   ) {
     super(code, message)
   }
@@ -31,7 +34,12 @@ export function registryError(registry: string, what: string, response: HttpResp
     REGISTRY_NOT_FOUND: `${what} not found on ${registry}${codeText}${suffix}`,
     REGISTRY_ERROR: `registry ${registry} failed ${what}: ${status}${codeText}${suffix}`,
   }
-  return new RegistryResponseError(code, messages[code] ?? messages.REGISTRY_ERROR!, response.status, registryCodesOf(response))
+  // 405 to a write: the registry (a read-only mirror, a pull-through cache) takes no pushes at all.
+  const readOnly = response.status === 405 && /^(writing|uploading|push|cancelling)/.test(what)
+  const message = readOnly
+    ? `registry ${registry} does not allow pushes: ${what} was refused with ${status} Method Not Allowed${codeText} (a read-only registry, mirror or pull-through cache?); write the signatures to a repository that accepts pushes with --repository (repository in cosign.toml)`
+    : (messages[code] ?? messages.REGISTRY_ERROR!)
+  return new RegistryResponseError(code, message, response.status, registryCodesOf(response), diagnostics)
 }
 
 function registryCodesOf(response: HttpResponse): string[] {
@@ -57,7 +65,8 @@ function diagnosticsOf(response: HttpResponse): string | undefined {
       .slice(0, 3)
       .map((e) => [e.code, e.message].filter((x) => typeof x === 'string' && x.length > 0).join(': '))
       .filter((x) => x.length > 0)
-    return parts.length > 0 ? parts.join('; ').slice(0, 300) : undefined
+    // Redacted before it is cut short, so no part of a secret the registry echoed is left.
+    return parts.length > 0 ? redact(parts.join('; ')).slice(0, 300) : undefined
   } catch {
     return undefined
   }
@@ -72,5 +81,23 @@ export function isTransientBlobRace(error: unknown): boolean {
     error instanceof RegistryResponseError &&
     error.status === 400 &&
     error.registryCodes.some((code) => code === 'MANIFEST_BLOB_UNKNOWN' || code === 'DIGEST_INVALID' || code === 'BLOB_UNKNOWN')
+  )
+}
+
+/**
+ * A registry refusing to move a tag because tag immutability is on. There is no standard answer;
+ * the ones met in the field all say "immutable" with a 4xx:
+ * - Harbor: 412 `PRECONDITION: Failed to process request due to 'repo:tag' configured as immutable.`
+ * - ECR: 400 `TAG_INVALID: The image tag 'tag' already exists in the 'repo' repository and cannot be
+ *   overwritten because the repository is immutable.` (newer: "because the tag is immutable")
+ * Meaningful only for a manifest PUT to a tag that already exists.
+ */
+export function isImmutableTagRefusal(error: unknown): error is RegistryResponseError {
+  return (
+    error instanceof RegistryResponseError &&
+    error.status >= 400 &&
+    error.status < 500 &&
+    error.status !== 401 &&
+    (error.registryCodes.includes('TAG_IMMUTABLE') || /\bimmutable\b/i.test(error.diagnostics))
   )
 }

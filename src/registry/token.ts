@@ -1,4 +1,5 @@
 import {PluginError} from '../errors.js'
+import {rememberSecret} from '../util/secrets.js'
 import {type Challenge} from './challenge.js'
 import {type RegistryCredential, basicHeader, describeSource} from './credentials.js'
 import {HttpTransportError, httpRequest} from './http.js'
@@ -83,7 +84,7 @@ function sendTokenRequest(
 }
 
 function parseTokenResponse(registry: string, body: Buffer): Token {
-  let parsed: {token?: unknown; access_token?: unknown; expires_in?: unknown}
+  let parsed: {token?: unknown; access_token?: unknown; refresh_token?: unknown; expires_in?: unknown}
   try {
     parsed = JSON.parse(body.toString('utf8'))
   } catch {
@@ -94,6 +95,10 @@ function parseTokenResponse(registry: string, body: Buffer): Token {
   if (typeof value !== 'string' || value.length === 0) {
     throw new PluginError('REGISTRY_ERROR', `token service for ${registry} answered without a token`)
   }
+
+  // A token received is a credential: no registry text we print may carry it (util/secrets).
+  rememberSecret(value)
+  if (typeof parsed.refresh_token === 'string') rememberSecret(parsed.refresh_token)
 
   // Distribution's default lifetime is 60 s; renew a little early.
   const lifetime = typeof parsed.expires_in === 'number' && parsed.expires_in > 0 ? parsed.expires_in : 60

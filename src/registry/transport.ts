@@ -1,9 +1,10 @@
 import {PluginError} from '../errors.js'
 import {isLoopbackRegistry} from '../reference/reference.js'
+import {rememberBasicCredential, rememberSecret} from '../util/secrets.js'
 import {sleep} from '../util/sleep.js'
 import {type Challenge, parseChallenge} from './challenge.js'
 import {type CredentialLookup, type RegistryCredential, basicHeader, describeSource} from './credentials.js'
-import {type HttpRequest, type HttpResponse, HttpTransportError, httpRequest, httpsAgentWithCa, type RequestBody} from './http.js'
+import {type HttpRequest, type HttpResponse, HttpTransportError, httpRequest, httpsAgentWithCa, type RequestBody, unverifiedHttpsAgent} from './http.js'
 import {type Scope, scopeString} from './scope.js'
 import {type Token, fetchToken} from './token.js'
 
@@ -40,11 +41,14 @@ const MAX_REDIRECTS = 5
 
 export class RegistryTransport {
   readonly registry: string
-  /** `https://host`, or `http://host` for --insecure-registry and loopback registries without TLS. */
+  /** `https://host`, or `http://host` once an --insecure-registry or loopback registry turned out not to speak TLS. */
   origin: string
-  /** Loopback: HTTPS is tried first and plain HTTP used when the registry does not speak TLS. */
+  /** Loopback and --insecure-registry: HTTPS is tried first and plain HTTP used when the registry does not speak TLS. */
   private schemeDecided: boolean
   private readonly httpsAgent: ReturnType<typeof httpsAgentWithCa> | undefined
+  /** --insecure-registry: this host's certificate is not verified, and plain HTTP is a fallback. */
+  private readonly insecure: boolean
+  private readonly unverifiedAgent: ReturnType<typeof unverifiedHttpsAgent> | undefined
   private challenge: Challenge | null | undefined
   private credential: Promise<RegistryCredential | undefined> | undefined
   private readonly tokens = new Map<string, Promise<Token>>()
@@ -54,10 +58,13 @@ export class RegistryTransport {
 
   constructor(registry: string, private readonly options: TransportOptions) {
     this.registry = registry
-    const insecure = (options.insecureRegistries ?? []).includes(registry)
-    this.origin = `${insecure ? 'http' : 'https'}://${registry}`
-    this.schemeDecided = insecure || !isLoopbackRegistry(registry)
+    // --insecure-registry (pack's meaning): HTTPS first without verifying the certificate, then
+    // plain HTTP; for this host only (redirects elsewhere keep the normal trust).
+    this.insecure = (options.insecureRegistries ?? []).includes(registry)
+    this.origin = `https://${registry}`
+    this.schemeDecided = !this.insecure && !isLoopbackRegistry(registry)
     this.httpsAgent = options.caCertificates?.length ? httpsAgentWithCa(options.caCertificates) : undefined
+    this.unverifiedAgent = this.insecure ? unverifiedHttpsAgent() : undefined
     this.timeoutMs = options.timeoutMs ?? 60_000
     this.retries = options.retries ?? 4
   }
@@ -169,7 +176,13 @@ export class RegistryTransport {
   }
 
   private resolveCredential(): Promise<RegistryCredential | undefined> {
-    this.credential ??= this.options.credentials.resolve(this.registry)
+    this.credential ??= this.options.credentials.resolve(this.registry).then((credential) => {
+      // Whatever source it came from (hook, CNB_REGISTRY_AUTH, docker config, helper): no
+      // registry or token-server text we print may carry it.
+      if (credential?.kind === 'basic') rememberBasicCredential(credential.username, credential.password)
+      else if (credential) rememberSecret(credential.token)
+      return credential
+    })
     return this.credential
   }
 
@@ -193,7 +206,7 @@ export class RegistryTransport {
   private async exchange(request: HttpRequest): Promise<HttpResponse> {
     // A retry of a request built before the switch to plain HTTP still names https://registry.
     const url = request.url.host === this.registry && `${request.url.protocol}//${request.url.host}` !== this.origin ? new URL(request.url.pathname + request.url.search, this.origin) : request.url
-    const withAgent = {...request, url, httpsAgent: this.httpsAgent}
+    const withAgent = {...request, url, httpsAgent: this.unverifiedAgent && this.isRegistryHost(url) ? this.unverifiedAgent : this.httpsAgent}
     if (this.schemeDecided || url.origin !== this.origin) return httpRequest(withAgent)
     // One request settles the scheme; the others (a batch resolving at once) wait for it rather
     // than each knocking with TLS on a plain-HTTP port.
@@ -211,13 +224,23 @@ export class RegistryTransport {
     }
   }
 
+  /** The registry's own host (`host:443` and `host` are one), not a blob store it redirects to. */
+  private isRegistryHost(url: URL): boolean {
+    return url.host === this.registry || url.host === new URL(`${url.protocol}//${this.registry}`).host
+  }
+
   private async probeScheme(withAgent: HttpRequest & {httpsAgent: unknown}, url: URL): Promise<HttpResponse> {
     try {
       const response = await httpRequest(withAgent)
       this.schemeDecided = true
       return response
     } catch (error) {
-      const plain = error instanceof HttpTransportError && (error.kind === 'plain-http' || error.errno === 'ECONNRESET')
+      // An --insecure-registry host falls back on any failure to connect over TLS, as
+      // go-containerregistry does for insecure registries; a loopback one only when the port
+      // plainly does not speak TLS.
+      const plain =
+        error instanceof HttpTransportError &&
+        (error.kind === 'plain-http' || error.errno === 'ECONNRESET' || (this.insecure && (error.kind === 'connection' || error.kind === 'timeout')))
       if (!plain) throw error
       this.origin = `http://${this.registry}`
       this.schemeDecided = true
@@ -229,7 +252,7 @@ export class RegistryTransport {
     if (!(error instanceof HttpTransportError)) return error
     const code = error.kind === 'too-large' ? 'REGISTRY_ERROR' : 'REGISTRY_UNREACHABLE'
     const hints: Partial<Record<HttpTransportError['kind'], string>> = {
-      'tls-untrusted': `; pass --registry-ca <file> with the CA certificate that signed it (or set NODE_EXTRA_CA_CERTS)`,
+      'tls-untrusted': `; pass --registry-ca <file> with the CA certificate that signed it (or set NODE_EXTRA_CA_CERTS), or, less safely, --insecure-registry ${this.registry} to accept its certificate unverified`,
       'plain-http': `; for a plain-HTTP registry pass --insecure-registry ${this.registry}`,
     }
     return new PluginError(code, `registry ${this.registry}: ${error.message}${hints[error.kind] ?? ''}`)

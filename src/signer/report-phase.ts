@@ -11,6 +11,8 @@ import {type OutputMode, type Task, runTasks} from '../ui/tasks.js'
 import {type PreflightState, assertNoProblems, checkKey, checkKeyless, checkTag, checkWrite, writeTargets} from './preflight.js'
 import {type PlannedConfig, type ReportPlan, type SigningTarget, planReport} from './report-plan.js'
 import {type SbomLimits} from '../sbom/index.js'
+import {SLSA_PROVENANCE_V1} from '../provenance/predicate.js'
+import {type ProvenanceRequest, buildProvenance} from './provenance-export.js'
 import {type SbomSubject, collectSboms} from './sbom-export.js'
 import {type Queued, type SigningOptions, type Written, queueSbomAttestation, queueSignature} from './write-signature.js'
 
@@ -33,6 +35,10 @@ export interface SignReportInput {
   identityToken?: string
   /** Overrides of the SBOM size limits (--sbom-max-*-mib). */
   sbomLimits?: Partial<SbomLimits>
+  /** Aborted (Ctrl-C): no further step or write starts; what is under way finishes. */
+  signal?: AbortSignal
+  /** For configs with `provenance = true`: who makes the attestation, and what the host adds. */
+  provenance?: Pick<ProvenanceRequest, 'builder' | 'host' | 'env'>
 }
 
 export interface PushedArtifact {
@@ -95,7 +101,31 @@ export async function signReport(input: SignReportInput): Promise<SignReportResu
     )
   }
 
-  tasks.push({title: 'Write to the registry', task: (c, task) => task.newListr(writeTasks(c, input.concurrency), {concurrent: true, exitOnError: false})})
+  const provenanceConfigs = plan.configs.filter((c) => c.config.provenance)
+  if (provenanceConfigs.length > 0) {
+    // Read-only like the SBOM: started now, looked at after preflight.
+    const tool = input.provenance ?? {builder: {id: 'urn:pack-ts:plugin-sign', version: {}}, env: {}}
+    const provenance = buildProvenance(input.client, {repository: plan.tags[0]!.repository, digest: plan.digest, tags: input.report.tags, ...tool})
+    provenance.catch(() => undefined)
+    tasks.push({
+      title: 'Attest provenance',
+      task: async (c) => {
+        const {predicate, warnings} = await provenance
+        c.warnings.push(...warnings)
+        await Promise.all(provenanceConfigs.flatMap((planned) => planned.targets.map((target) => queueProvenance(c, planned, target, predicate))))
+      },
+    })
+  }
+
+  tasks.push({title: 'Write to the registry', task: (c, task) => task.newListr(writeTasks(c, input.concurrency, input.signal), {concurrent: true, exitOnError: false})})
+  // Interrupted before the writes: nothing is written at all.
+  for (const task of tasks) {
+    const work = task.task
+    task.task = (c, t) => {
+      if (input.signal?.aborted) throw new PluginError('INTERRUPTED', 'interrupted before anything was written')
+      return work(c, t)
+    }
+  }
 
   try {
     await runTasks(tasks, ctx, input.output)
@@ -108,7 +138,9 @@ export async function signReport(input: SignReportInput): Promise<SignReportResu
   const pushed = ctx.pushed.sort((a, b) => a.order - b.order).map((p) => p.artifact)
   if (ctx.failures.length > 0) {
     const done = pushed.map((p) => `${p.kind} ${p.repository}${p.tag ? `:${p.tag}` : `@${p.referrer}`}`).join(', ') || 'nothing'
-    throw new PluginError('SIGNING_INCOMPLETE', `${ctx.failures.length} step(s) failed: ${ctx.failures.join('; ')}; pushed: ${done}`)
+    throw new PluginError('SIGNING_INCOMPLETE', `${ctx.failures.length} step(s) failed: ${ctx.failures.join('; ')}; pushed: ${done}`, {
+      details: {pushed, failed: ctx.failures, warnings: ctx.warnings},
+    })
   }
 
   return {image: {digest: plan.digest, tags: input.report.tags}, pushed, warnings: ctx.warnings}
@@ -152,17 +184,25 @@ function signTasks(plan: ReportPlan, ctx: PhaseContext): Task<PhaseContext>[] {
 
 /** Records each entry's result as its batch is written (a failed batch is recorded by its task). */
 function collect(ctx: PhaseContext, order: number, queued: Queued, describe: (w: Written) => PushedArtifact): void {
-  queued.written.then(
-    (written) => ctx.pushed.push(...written.map((w) => ({order, artifact: describe(w)}))),
-    () => undefined,
-  )
+  queued.written.catch(() => undefined) // each part is recorded on its own
+  for (const [i, part] of queued.parts.entries()) {
+    part.then(
+      (w) => ctx.pushed.push({order: order + i / queued.parts.length, artifact: describe(w)}),
+      () => undefined,
+    )
+  }
 }
 
 /** One task per destination: its entries written in one cycle. */
-function writeTasks(ctx: PhaseContext, concurrency: number): Task<PhaseContext>[] {
+function writeTasks(ctx: PhaseContext, concurrency: number, signal?: AbortSignal): Task<PhaseContext>[] {
   const slots = new WorkSlots(concurrency)
-  const batches = ctx.publisher.batches().map((batch) => ({title: `Write ${describeBatch(batch)}`, write: () => slots.run(() => batch.write())}))
-  return [...batches, ...ctx.replacements].map(({title, write}) => ({
+  const notStarted = () => new PluginError('INTERRUPTED', 'not started: the run was interrupted')
+  const batches = ctx.publisher.batches().map((batch) => ({
+    title: `Write ${describeBatch(batch)}`,
+    write: () => slots.run(async () => (signal?.aborted ? (await batch.abandon(notStarted()), Promise.reject(notStarted())) : batch.write())),
+  }))
+  const replacements = ctx.replacements.map(({title, write}) => ({title, write: () => (signal?.aborted ? Promise.reject(notStarted()) : write())}))
+  return [...batches, ...replacements].map(({title, write}) => ({
     title,
     task: () => step(ctx, title.replace(/^Write/, 'write'), write),
   }))
@@ -230,6 +270,17 @@ async function exportSbom(planned: PlannedConfig, target: SigningTarget, subject
       collect(ctx, first + i, queued, (w) => ({...artifact('attestation', planned, target, subject.digest, w), predicateType: document.predicateType}))
     }),
   )
+}
+
+/** One SLSA v1 provenance attestation of the signed digest, per config and repository; written with the rest. */
+async function queueProvenance(ctx: PhaseContext, planned: PlannedConfig, target: SigningTarget, predicate: Buffer): Promise<void> {
+  const manifest = ctx.manifest!
+  const descriptor: Descriptor = {mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.bytes.length}
+  const order = ctx.queued++
+  await step(ctx, `provenance for ${repositoryName(target.imageRepository)}@${manifest.digest} with ${planned.label}`, async () => {
+    const queued = await queueSbomAttestation(ctx.publisher, {...target, descriptor}, SLSA_PROVENANCE_V1, predicate, signingOptions(planned, ctx, planned.config.index))
+    collect(ctx, order, queued, (w) => ({...artifact('attestation', planned, target, manifest.digest, w), predicateType: SLSA_PROVENANCE_V1}))
+  })
 }
 
 /** CycloneDX first, then SPDX, then Syft; within a format, by path (documented in README). */

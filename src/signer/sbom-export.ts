@@ -35,7 +35,7 @@ export async function collectSboms(
     const where = `${repositoryName(repository)}@${image.digest}`
     const json = image.json as ImageManifest
     if (!json.config?.digest) continue
-    const config = JSON.parse((await client.getBlob(repository, json.config.digest, MAX_CONFIG_BYTES)).toString('utf8'))
+    const config = parseImageConfig(await client.getBlob(repository, json.config.digest, MAX_CONFIG_BYTES), where, json.config.digest)
     const location = findSbomLayer(json, config)
     if (!location) {
       warnings.push(`${where} has no SBOM layer (no "sbom" in the io.buildpacks.lifecycle.metadata label); no SBOM exported`)
@@ -59,4 +59,17 @@ export async function collectSboms(
   }
 
   return {subjects, warnings}
+}
+
+/**
+ * The image config, which names the SBOM layer. Its bytes match its digest (getBlob checks), so
+ * a config that is not JSON is a malformed image, not a registry fault: SBOM_INVALID, as
+ * findSbomLayer says of a config that is JSON but not an object.
+ */
+function parseImageConfig(bytes: Buffer, where: string, digest: string): Parameters<typeof findSbomLayer>[1] {
+  try {
+    return JSON.parse(bytes.toString('utf8'))
+  } catch {
+    throw new PluginError('SBOM_INVALID', `${where}: its image config ${digest} is not valid JSON, so the SBOM layer cannot be found; push the image again from a working build, or set export-sbom = "none" to sign without exporting the SBOM`)
+  }
 }

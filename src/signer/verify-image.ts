@@ -104,8 +104,9 @@ export async function verifyImage(client: RegistryClient, request: VerifyImageRe
   }
 
   if (verified.length === 0) {
-    const what = request.attestations ? `attestation${request.type ? ` of type ${request.type}` : ''}` : 'signature'
-    const found = examined === 0 ? `no ${what}s found` : `none of ${examined} ${what}(s) verified ${trust.describe}`
+    const what = request.attestations ? 'attestation' : 'signature'
+    const ofType = request.attestations && request.type ? ` of type ${request.type}` : ''
+    const found = examined === 0 ? `no ${what}s${ofType} found` : `none of ${examined} ${what}(s)${ofType} verified ${trust.describe}`
     const needs = !request.attestations && examined > 0 && Object.keys(request.annotations).length > 0 ? ' and the given annotations' : ''
     const reasons = [...new Set(rejected.filter((r) => r !== OTHER_KEY))]
     const why = reasons.length > 0 ? `: ${reasons.slice(0, 3).join('; ')}${reasons.length > 3 ? `; and ${reasons.length - 3} more` : ''}` : ''

@@ -82,7 +82,10 @@ const fromBundle = (r: {repository: Repository; referrerDigest: string; appended
 const formatsOf = (format: SignatureFormat): ('classic' | 'bundle')[] => (format === 'both' ? ['classic', 'bundle'] : [format])
 
 export interface Queued {
+  /** Every format written; rejects when one was not. */
   written: Promise<Written[]>
+  /** Each format on its own (`both`: the classic entry may be written when the bundle is not). */
+  parts: Promise<Written>[]
 }
 
 export async function queueSignature(publisher: Publisher, subject: Subject, annotations: Record<string, string>, options: SigningOptions): Promise<Queued> {
@@ -105,7 +108,7 @@ export async function queueSignature(publisher: Publisher, subject: Subject, ann
     }
   }
 
-  return {written: Promise.all(parts)}
+  return {written: Promise.all(parts), parts}
 }
 
 export async function queueSbomAttestation(
@@ -135,7 +138,7 @@ export async function queueSbomAttestation(
     }
   }
 
-  return {written: Promise.all(parts)}
+  return {written: Promise.all(parts), parts}
 }
 
 /** cosign's `.sig` layer annotations: certificate and chain, Rekor bundle (hashedrekord entry), timestamp. */

@@ -21,7 +21,8 @@ export abstract class BaseCommand extends Command {
     const exit = known ? error.exitCode : 1
     const code = known ? error.code : 'INTERNAL'
     if (this.jsonEnabled()) {
-      return super.catch(Object.assign(new Errors.CLIError(message, {exit, code}), {exitCode: exit}))
+      const details = known && error.details !== undefined ? {details: error.details} : {}
+      return super.catch(Object.assign(new Errors.CLIError(message, {exit, code}), {exitCode: exit}, details))
     }
 
     this.logToStderr(`Error: ${message.replaceAll('\n', ' ')}`)
@@ -38,6 +39,9 @@ function oneLine(message: string): string {
     .filter((line) => line && !/^The following errors? occurred:?$/.test(line) && !/^See more help with/.test(line))
   // "Missing 1 required arg:" is followed by the arg's line; oclif's notes after that are noise here.
   const first = facts[0] ?? 'invalid arguments'
+  // A flag value its parser refused: "Parsing --concurrency" then the parser's reason.
+  const parsing = /^Parsing (--\S+)$/.exec(first)
+  if (parsing && facts[1]) return `${parsing[1]}: ${facts[1]} (see --help)`
   const fact = first.endsWith(':') && facts[1] ? `${first} ${facts[1].split(/\s{2,}/)[0]}` : first
   return `${fact} (see --help)`
 }

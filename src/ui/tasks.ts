@@ -1,5 +1,7 @@
 import {Listr, ListrLogger, type ListrTask, ProcessOutput} from 'listr2'
 
+import {plainOutput} from './plain-output.js'
+
 /**
  * How progress is shown: listr2's default renderer in a terminal; a plain line-per-event renderer
  * when stderr is not a TTY or CI is set; nothing with --json or --quiet. Progress always goes to
@@ -11,10 +13,6 @@ export interface OutputMode {
 }
 
 export type Task<Ctx> = ListrTask<Ctx>
-
-export function plainOutput(): boolean {
-  return Boolean(process.env.CI) || !process.stderr.isTTY
-}
 
 export async function runTasks<Ctx extends object>(tasks: Task<Ctx>[], ctx: Ctx, mode: OutputMode): Promise<Ctx> {
   const processOutput = new ProcessOutput(process.stderr, process.stderr)
@@ -29,6 +27,8 @@ export async function runTasks<Ctx extends object>(tasks: Task<Ctx>[], ctx: Ctx,
     rendererOptions: {logger: new ListrLogger({processOutput}), collapseSubtasks: false, collapseErrors: true},
     fallbackRendererOptions: {logger: new ListrLogger({processOutput})},
     collectErrors: false,
+    // Ctrl-C is the command's (cli/interrupt.ts): listr2's own handler would exit 127 mid-write.
+    registerSignalListeners: false,
   })
   return list.run()
 }

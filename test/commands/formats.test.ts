@@ -93,6 +93,6 @@ describe('signature formats through the commands', () => {
     assert.equal(JSON.parse(all.stdout).length, 3)
     const missing = await runCli(['verify', tag, '--key', key.pub, '--attestations', '--type', 'slsaprovenance'])
     assert.equal(missing.code, 10)
-    assert.match(missing.stderr, /no attestation of type slsaprovenances found|no attestations? of type slsaprovenance/)
+    assert.match(missing.stderr, /no attestations of type slsaprovenance found/)
   })
 })

@@ -22,6 +22,7 @@ describe('parseCosignConfig', () => {
           format: 'classic',
           keyless: false,
           tlogUpload: false,
+          provenance: false,
           index: 0,
         },
       ],
@@ -70,6 +71,7 @@ format = "bundle"
         format: 'both',
         keyless: false,
         tlogUpload: true,
+        provenance: false,
         index: 0,
       },
       {
@@ -80,6 +82,7 @@ format = "bundle"
         format: 'bundle',
         keyless: false,
         tlogUpload: false,
+        provenance: false,
         index: 1,
       },
     ])
@@ -110,6 +113,7 @@ rekor-url = "https://rekor.example.com"
         fulcioUrl: 'https://fulcio.example.com',
         rekorUrl: 'http://127.0.0.1:3000',
         tsaUrl: 'https://tsa.example.com/api/v1/timestamp',
+        provenance: false,
         index: 0,
       },
       {
@@ -121,6 +125,7 @@ rekor-url = "https://rekor.example.com"
         keyless: false,
         tlogUpload: true,
         rekorUrl: 'https://rekor.example.com',
+        provenance: false,
         index: 1,
       },
     ])
@@ -153,6 +158,7 @@ rekor-url = "https://rekor.example.com"
       'fulcio-url',
       'rekor-url',
       'tsa-url',
+      'provenance',
     ])
   })
 })

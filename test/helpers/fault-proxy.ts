@@ -18,6 +18,8 @@ export interface FaultOptions {
   seed?: number
   /** Requests whose method and path match always get a 503 (a write that keeps failing). */
   alwaysFail?: {method: string; path: RegExp}
+  /** Once a PUT to a matching path went through, every later request to that path gets a 503 (a write that cannot be read back). */
+  failAfterWrite?: RegExp
 }
 
 export interface FaultProxy {
@@ -39,10 +41,13 @@ export async function startFaultProxy(target: string, faults: FaultOptions): Pro
   const agent = new http.Agent({keepAlive: true})
   const timers = new Set<NodeJS.Timeout>()
   const log: string[] = []
+  const written = new Set<string>()
   const server = http.createServer((req, res) => {
     stats.requests++
     log.push(`${req.method} ${(req.url ?? '').split('?')[0]}`)
-    if (options.alwaysFail && req.method === options.alwaysFail.method && options.alwaysFail.path.test(req.url ?? '')) {
+    const path = (req.url ?? '').split('?')[0]!
+    const unreadable = options.failAfterWrite?.test(path) && written.has(path)
+    if (unreadable || (options.alwaysFail && req.method === options.alwaysFail.method && options.alwaysFail.path.test(req.url ?? ''))) {
       stats.unavailable++
       res.writeHead(503, {'content-type': 'application/json'}).end('{"errors":[{"code":"UNAVAILABLE","message":"injected"}]}')
       req.resume()
@@ -67,6 +72,7 @@ export async function startFaultProxy(target: string, faults: FaultOptions): Pro
       const upstream = http.request(
         {host: targetHost, port: Number(targetPort), method: req.method, path: req.url, headers: req.headers, agent},
         (response) => {
+          if (req.method === 'PUT' && (response.statusCode ?? 500) < 300) written.add(path)
           res.writeHead(response.statusCode ?? 502, response.headers)
           response.pipe(res)
         },

@@ -59,7 +59,7 @@ describe('build --sign with the host\'s credentials (registry-auth hook)', () =>
   it('the same build without the hook\'s credentials fails, and writes nothing', async () => {
     const built = await build('unhooked')
     assert.equal(built.code, 8, built.stderr)
-    assert.match(errorLine(built), /^Error: preflight found .* nothing was written: .*unhooked.*refused no credentials \(anonymous\)/)
+    assert.match(errorLine(built), /^Error: preflight found .* nothing was written: .*unhooked.*refused anonymous access \(no credentials found\)/)
     assert.match(built.stdout, /^Successfully built image /)
     assert.deepEqual(await signatureTags('unhooked'), [])
   })

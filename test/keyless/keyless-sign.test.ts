@@ -181,13 +181,13 @@ describe('keyless signing against local Fulcio, Rekor and TSA', () => {
 })
 
 describe('keyless signing when a service fails', () => {
-  it('an unreachable Fulcio is REGISTRY_UNREACHABLE, naming it', async () => {
+  it('an unreachable Fulcio is SIGSTORE_SERVICE, naming it', async () => {
     const s = services()
     const keyless = keylessSigner({identity: identityToken({identityToken: s.identityToken(), env: {}}), fulcioURL: 'http://127.0.0.1:1'})
-    await rejectsWith(keyless.certificate(), 'REGISTRY_UNREACHABLE', 'Fulcio at http://127.0.0.1:1')
+    await rejectsWith(keyless.certificate(), 'SIGSTORE_SERVICE', 'Fulcio at http://127.0.0.1:1')
   })
 
-  it('a Fulcio that refuses the token is REGISTRY_AUTH, and the message never holds the token', async (t) => {
+  it('a Fulcio that refuses the token is SIGSTORE_SERVICE, and the message never holds the token', async (t) => {
     const s = services()
     const server = createServer((_req, res) => res.writeHead(401, {'content-type': 'application/json'}).end('{"code":16,"message":"invalid identity token"}'))
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -195,19 +195,19 @@ describe('keyless signing when a service fails', () => {
     const token = s.identityToken()
     const fulcioURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
     const keyless = keylessSigner({identity: identityToken({identityToken: token, env: {}}), fulcioURL})
-    const error = await rejectsWith(keyless.certificate(), 'REGISTRY_AUTH', 'HTTP 401', 'invalid identity token')
+    const error = await rejectsWith(keyless.certificate(), 'SIGSTORE_SERVICE', 'HTTP 401', 'invalid identity token')
     assert.ok(!error.message.includes(token) && !String(error.stack).includes(token))
     // A failed request is not cached: the next call asks again.
-    await rejectsWith(keyless.certificate(), 'REGISTRY_AUTH')
+    await rejectsWith(keyless.certificate(), 'SIGSTORE_SERVICE')
   })
 
-  it('an unreachable Rekor is REGISTRY_UNREACHABLE, naming it', async () => {
+  it('an unreachable Rekor is SIGSTORE_SERVICE, naming it', async () => {
     const keyless = signer()
     const certificate = await keyless.certificate()
     const signature = await keyless.signer.sign(PAYLOAD)
     await rejectsWith(
       witnessClassicSignature({payload: PAYLOAD, signature, certificate}, {rekor: {url: 'http://127.0.0.1:1', retries: 0}}),
-      'REGISTRY_UNREACHABLE',
+      'SIGSTORE_SERVICE',
       'Rekor at http://127.0.0.1:1',
     )
   })

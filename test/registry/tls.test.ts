@@ -54,4 +54,32 @@ describe('registries with a self-signed TLS certificate', () => {
     const client = new RegistryClient({credentials: anonymous})
     await assert.rejects(client.getManifest(parseReference(image).repository, 'v1'), /not trusted/)
   })
+
+  it('--insecure-registry HOST (as in pack) accepts its self-signed certificate over HTTPS: sign and verify work', async () => {
+    const key = await generateTestKey(dir, 'insecure')
+    const signed = await runCli(['sign', image, '--key', key.key, '--password-file', key.passwordFile, '--insecure-registry', registry.host])
+    assert.equal(signed.code, 0, signed.stderr)
+    assert.match(signed.stdout, /^Signed /m)
+    const verified = await runCli(['verify', image, '--key', key.pub, '--insecure-registry', registry.host])
+    assert.equal(verified.code, 0, verified.stderr)
+  })
+
+  it('--insecure-registry skips verification for exactly the hosts named', async () => {
+    const other = new RegistryClient({credentials: anonymous, insecureRegistries: ['127.0.0.1:1', `localhost:${registry.host.split(':')[1]}`]})
+    await assert.rejects(other.getManifest(parseReference(image).repository, 'v1'), /not trusted/)
+    const named = new RegistryClient({credentials: anonymous, insecureRegistries: [registry.host]})
+    assert.match((await named.getManifest(parseReference(image).repository, 'v1')).digest, /^sha256:/)
+  })
+
+  it('--insecure-registry HOST still reaches a plain-HTTP registry (HTTPS first, then HTTP)', async () => {
+    const plain = await startRegistry()
+    try {
+      const pushed = await pushImage(new RegistryClient({credentials: anonymous}), `${plain.host}/plain/app:v1`)
+      const key = await generateTestKey(dir, 'insecure-plain')
+      const signed = await runCli(['sign', pushed.reference, '--key', key.key, '--password-file', key.passwordFile, '--insecure-registry', plain.host])
+      assert.equal(signed.code, 0, signed.stderr)
+    } finally {
+      await plain.stop()
+    }
+  })
 })

@@ -9,7 +9,7 @@ import fc from 'fast-check'
 import {parseCosignConfig, parseReport} from '../../src/config/index.js'
 import {isPluginError} from '../../src/errors.js'
 import {forgetLoadedSigners, loadSigner, staticPassword, verifierFromPem} from '../../src/keys/index.js'
-import {parseReference, parseRepositoryName} from '../../src/reference/reference.js'
+import {DOCKER_HUB, type ImageReference, type Repository, parseReference, parseRepositoryName, referenceName, repositoryName} from '../../src/reference/reference.js'
 import {parseChallenge} from '../../src/registry/challenge.js'
 import {sha256Digest} from '../../src/registry/digest.js'
 import {findSbomLayer, readSbomDocuments} from '../../src/sbom/index.js'
@@ -42,17 +42,65 @@ async function onlyTypedErrorsAsync(run: () => Promise<unknown>): Promise<void> 
 
 /** Strings near the grammar: fragments of real references, configs and headers, recombined. */
 const nearReference = fc.array(fc.constantFrom('registry.example.com', 'localhost:5000', '/', ':', '@', 'sha256:', 'a'.repeat(64), 'app', 'v1', '..', '[::1]', 'UPPER', '-', '_', '.', ' ', '\u0000', '%2F'), {maxLength: 12}).map((p) => p.join(''))
+/** References built from the grammar's pieces: valid ones, mostly. */
+const lower = fc.stringMatching(/^[a-z0-9]{1,8}$/)
+const component = fc.tuple(lower, fc.array(fc.tuple(fc.constantFrom('.', '_', '__', '-', '--'), lower), {maxLength: 2}))
+  .map(([head, rest]) => head + rest.map(([separator, part]) => separator + part).join(''))
+const validReference = fc.record({
+  registry: fc.constantFrom('', 'docker.io/', 'index.docker.io/', 'localhost/', 'localhost:5000/', '127.0.0.1:5000/', '[::1]:5000/', 'registry.example.com/', 'ghcr.io:443/'),
+  path: fc.array(component, {minLength: 1, maxLength: 4}).map((parts) => parts.join('/')),
+  tag: fc.option(fc.stringMatching(/^\w[\w.-]{0,20}$/), {nil: undefined}),
+  digest: fc.option(fc.stringMatching(/^[a-f0-9]{64}$/).map((hex) => `sha256:${hex}`), {nil: undefined}),
+}).map(({registry, path, tag, digest}) => `${registry}${path}${tag === undefined ? '' : `:${tag}`}${digest === undefined ? '' : `@${digest}`}`)
+
+/**
+ * An accepted reference is canonical: its name re-parses to the same reference, and naming that
+ * gives the same name (so `docker-reference` and the tags we write are stable). A digest-only
+ * reference gets no tag; anything else has one (`latest` when none was written).
+ */
+function assertCanonical(reference: ImageReference, input: string): void {
+  const name = referenceName(reference)
+  const again = parseReference(name)
+  assert.deepEqual(again, reference, `${JSON.stringify(input)} → ${name} → ${referenceName(again)}`)
+  assert.equal(referenceName(again), name)
+  assert.ok(reference.tag !== undefined || reference.digest !== undefined, name)
+  if (reference.digest !== undefined) assert.ok(input.endsWith(`@${reference.digest}`), `${JSON.stringify(input)}: digest ${reference.digest}`)
+  if (reference.tag !== undefined && reference.tag !== 'latest') assert.ok(input.includes(`:${reference.tag}`), `${JSON.stringify(input)}: tag ${reference.tag}`)
+  assert.ok(reference.repository.path.split('/').every((part) => /^[a-z0-9]+(?:[._-]+[a-z0-9]+)*$/.test(part)), name)
+  if (reference.repository.registry === DOCKER_HUB) assert.ok(reference.repository.path.includes('/'), `${name}: Docker Hub names get library/`)
+}
+
 const tomlish = fc.array(
   fc.constantFrom('[[configs]]\n', '[[annotations]]\n', '[image]\n', 'key = "k.key"\n', 'name = "x"\n', 'value = 1\n', 'tags = ["a/b:c"]\n', 'digest = "sha256:abc"\n', 'export-sbom = "none"\n', 'recursive = true\n', 'x = [1, [2, {a = 3}]]\n', '"""\n', '= =\n', '\u0000', '#', '[configs]\n', 'keyless = true\n'),
   {maxLength: 20},
 ).map((p) => p.join(''))
 
 describe('hostile inputs: typed errors only', () => {
-  it('image references and repository names', () => {
-    fc.assert(fc.property(fc.oneof(fc.string({maxLength: 300}), nearReference), (input) => {
-      onlyTypedErrors(() => parseReference(input))
-      onlyTypedErrors(() => parseRepositoryName(input))
+  it('image references and repository names: typed errors, and what is accepted round-trips', () => {
+    let accepted = 0
+    fc.assert(fc.property(fc.oneof(fc.string({maxLength: 300}), nearReference, validReference), (input) => {
+      let reference: ImageReference | undefined
+      onlyTypedErrors(() => {
+        reference = parseReference(input)
+      })
+      if (reference) {
+        accepted++
+        assertCanonical(reference, input)
+      }
+
+      let repository: Repository | undefined
+      onlyTypedErrors(() => {
+        repository = parseRepositoryName(input)
+      })
+      if (repository) {
+        // The same repository as a reference would name, and its name reads back the same.
+        const name = repositoryName(repository)
+        assert.deepEqual(parseRepositoryName(name), repository, `${JSON.stringify(input)} → ${name}`)
+        assert.deepEqual(parseReference(name).repository, repository, `${JSON.stringify(input)} → ${name}`)
+      }
     }), {numRuns: RUNS * 3})
+    // At least a third of the runs must reach the assertions above, not only the error path.
+    assert.ok(accepted >= RUNS, `only ${accepted} of ${RUNS * 3} references were accepted`)
   })
 
   it('WWW-Authenticate headers (parsed, never thrown)', () => {

@@ -7,6 +7,7 @@ import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
 import {dockerConfigDir} from '../helpers/docker-config.js'
+import {type EchoServer, startEchoRegistry, startEchoService} from '../helpers/echo-server.js'
 import {pushImage, testClient} from '../helpers/images.js'
 import {generateTestKey} from '../helpers/keys.js'
 import {type TestRegistry, startRegistry} from '../helpers/registry.js'
@@ -22,6 +23,8 @@ const SENTINELS = {
   registryPassword: 'SENTINEL-registry-password-91bc',
   bearer: 'SENTINEL-bearer-token-55de',
   identity: 'SENTINEL-identity-token-0a1f',
+  /** A token a token server handed out. */
+  issued: 'SENTINEL-issued-token-6b2e',
 }
 
 function assertNoSecrets(result: RunResult, label: string): void {
@@ -107,7 +110,7 @@ describe('an OIDC identity token never appears in output, errors, --json or debu
     refusing = createServer((req, res) => {
       let body = ''
       req.on('data', (chunk: Buffer) => (body += chunk.toString()))
-      req.on('end', () => res.writeHead(401, {'content-type': 'text/plain'}).end(`invalid token in ${body.slice(0, 0)}`))
+      req.on('end', () => res.writeHead(401, {'content-type': 'text/plain'}).end(`invalid token in ${body}`))
     })
     await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve))
     refusingURL = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`
@@ -144,6 +147,58 @@ describe('an OIDC identity token never appears in output, errors, --json or debu
           assertNoToken(result, `${args.join(' ')} ${extra.join(' ')}`)
         }
       }
+    }
+  })
+})
+
+describe('servers that echo a secret in their error: quoted without it', () => {
+  const work = mkdtempSync(join(tmpdir(), 'secrets-echo-'))
+  let registry: TestRegistry
+  let image: string
+  const servers: EchoServer[] = []
+  before(async () => {
+    registry = await startRegistry()
+    image = (await pushImage(testClient(), `${registry.host}/echo/app:v1`)).reference
+  })
+  after(async () => {
+    await registry.stop()
+    await Promise.all(servers.map((s) => s.stop()))
+  })
+  const started = async (server: Promise<EchoServer>) => {
+    servers.push(await server)
+    return servers.at(-1)!
+  }
+
+  it('a registry quoting the Authorization header: basic credentials, a registry token, a token its token server issued', async () => {
+    const key = await generateTestKey(work, 'e1')
+    const basic = await started(startEchoRegistry('basic', SENTINELS.issued))
+    const bearer = await started(startEchoRegistry('bearer', SENTINELS.issued))
+    const runs: [EchoServer, NodeJS.ProcessEnv][] = [
+      [basic, {DOCKER_CONFIG: dockerConfigDir({[basic.host]: {username: 'ci', password: SENTINELS.registryPassword}})}],
+      [basic, {CNB_REGISTRY_AUTH: JSON.stringify({[basic.host]: `Bearer ${SENTINELS.bearer}`}), DOCKER_CONFIG: dockerConfigDir({})}],
+      [bearer, {DOCKER_CONFIG: dockerConfigDir({[bearer.host]: {username: 'ci', password: SENTINELS.registryPassword}})}],
+      [bearer, {DOCKER_CONFIG: identityTokenConfig(work, bearer.host, SENTINELS.identity)}],
+    ]
+    for (const [server, env] of runs) {
+      for (const extra of [[], ['--json']]) {
+        const result = await runCli(['sign', `${server.host}/echo/app:v1`, '--key', key.key, '--password-file', key.passwordFile, ...extra], {env: {...env, DEBUG: '*'}})
+        assert.equal(result.code, 5, result.stderr)
+        // The registry's own words are still there, with the secret taken out.
+        assert.match(result.stdout + result.stderr, /DENIED: GET \/v2\/echo\/app\/manifests\/v1 refused for Authorization: (Basic|Bearer) <redacted>/)
+        assertNoSecrets(result, `echoing registry ${JSON.stringify(env)} ${extra.join(' ')}`)
+      }
+    }
+  })
+
+  it('Rekor and the timestamp authority quoting a secret the process holds (here, the key password)', async () => {
+    const key = await generateTestKey(work, 'e2', SENTINELS.keyPassword)
+    const rekor = await started(startEchoService(400, `(key password ${SENTINELS.keyPassword})`))
+    const tsa = await started(startEchoService(400, `(key password ${SENTINELS.keyPassword})`))
+    for (const flags of [['--tlog-upload', '--rekor-url', rekor.url], ['--tsa-url', tsa.url]]) {
+      const result = await runCli(['sign', image, '--key', key.key, '--password-file', key.passwordFile, ...flags], {env: {DEBUG: '*'}})
+      assert.equal(result.code, 13, result.stderr)
+      assert.match(result.stderr, /answered HTTP 400: \(key password <redacted>\) refused \{/)
+      assertNoSecrets(result, flags.join(' '))
     }
   })
 })

@@ -29,7 +29,7 @@ const MAX_BUNDLE_BYTES = 64 * 1024 * 1024
  * the config's media type, the OCI empty type, not the bundle type: those are read too, and the
  * manifest's layer decides.
  */
-function mayBeBundle(artifactType: string | undefined): boolean {
+export function mayBeBundle(artifactType: string | undefined): boolean {
   return artifactType === undefined || artifactType === MediaType.ociEmpty || isCurrentBundle(artifactType)
 }
 

@@ -17,6 +17,7 @@ import {type BundleSigning, createDsseBundle} from './create.js'
 import {isKeySigner} from './key-signer.js'
 import {bundleReferrerManifest, EMPTY_CONFIG_DESCRIPTOR} from './manifest.js'
 import {BUNDLE_MEDIA_TYPE, BundleAnnotation, COSIGN_SIGN_PREDICATE_TYPE, EMPTY_CONFIG, isCurrentBundle} from './media-types.js'
+import {mayBeBundle} from './read.js'
 import {cosignSignStatement} from './statement.js'
 
 /**
@@ -250,15 +251,6 @@ function ownership(item: BundleItem): Ownership | undefined {
     verifier: verifierFromPem((item.signer as Signer).publicKeyPem, 'the signing key'),
     witnessed: (item.witnesses?.length ?? 0) > 0,
   }
-}
-
-/**
- * cosign 2.5 (go-containerregistry 0.20) lists its bundle referrers in the fallback index under
- * the config's media type, the OCI empty type, not the bundle type: those are read too, and the
- * manifest's layer decides.
- */
-function mayBeBundle(artifactType: string | undefined): boolean {
-  return artifactType === undefined || artifactType === MediaType.ociEmpty || isCurrentBundle(artifactType)
 }
 
 async function readFacts(client: RegistryClient, repository: Repository, subjectDigest: string, referrer: string): Promise<ReferrerFacts | undefined> {
