@@ -78,6 +78,15 @@ describe('typed errors: Sigstore services, --trusted-root, the image config', ()
     assert.doesNotMatch(line, /ENOENT|no such file/)
   })
 
+  it('a --trusted-root file of binary junk: one line naming the file and what to pass, never its bytes', async () => {
+    const junk = writeFile(work, 'junk.bin', 'JUNK\u0001\u0002\u00ff\u0007 not json at all SENTINEL-BYTES')
+    const result = await runCli(['verify', image, '--certificate-identity', 'ci@example.test', '--certificate-oidc-issuer', 'https://oidc.example.test', '--trusted-root', junk])
+    assert.equal(result.code, 3, result.stderr)
+    const line = assertOneLineError(result)
+    assert.match(line, /the trusted root .*junk\.bin is not JSON \(\d+ characters\): pass a Sigstore trusted root JSON file/)
+    assert.doesNotMatch(result.stderr, /SENTINEL-BYTES|JUNK/)
+  })
+
   it('an image config that is not JSON, in the signer phase: SBOM_INVALID (exit 11) naming the image and its config', async () => {
     const client = testClient()
     const repository = parseReference(`${registry.host}/typed/broken:v1`).repository
