@@ -3,7 +3,7 @@ import {type HostBuildInputs, provenancePredicate} from '../provenance/predicate
 import {type Repository, repositoryName} from '../reference/reference.js'
 import {type RegistryClient} from '../registry/client.js'
 import {isIndexMediaType} from '../registry/media-types.js'
-import {type ImageIndex, type ImageManifest} from '../registry/types.js'
+import {type FetchedManifest, type ImageIndex, type ImageManifest} from '../registry/types.js'
 
 /**
  * The provenance step, read side: the image's config labels as the registry holds them (for an
@@ -14,7 +14,8 @@ const MAX_CONFIG_BYTES = 16 * 1024 * 1024
 
 export interface ProvenanceRequest {
   repository: Repository
-  digest: string
+  /** The signed manifest, as read for the SBOM step too (one read serves both). */
+  manifest: Promise<FetchedManifest>
   tags: readonly string[]
   builder: {id: string; version: Record<string, string>}
   host?: HostBuildInputs
@@ -22,13 +23,13 @@ export interface ProvenanceRequest {
 }
 
 export async function buildProvenance(client: RegistryClient, request: ProvenanceRequest): Promise<{predicate: Buffer; warnings: string[]}> {
-  const labels = await imageLabels(client, request.repository, request.digest)
+  const labels = await imageLabels(client, request.repository, await request.manifest)
   const {predicate, warnings} = provenancePredicate({labels, tags: request.tags, builder: request.builder, host: request.host, env: request.env})
   return {predicate: Buffer.from(JSON.stringify(predicate)), warnings}
 }
 
-async function imageLabels(client: RegistryClient, repository: Repository, digest: string): Promise<Record<string, unknown>> {
-  let manifest = await client.getManifest(repository, digest)
+async function imageLabels(client: RegistryClient, repository: Repository, signed: FetchedManifest): Promise<Record<string, unknown>> {
+  let manifest = signed
   if (isIndexMediaType(manifest.mediaType)) {
     const first = (manifest.json as ImageIndex).manifests?.[0]
     if (!first) return {}

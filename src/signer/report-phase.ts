@@ -79,8 +79,13 @@ export async function signReport(input: SignReportInput): Promise<SignReportResu
   const plan = planReport(input.report, input.cosign)
   const ctx: PhaseContext = {problems: [], signing: [], pushed: [], warnings: [], failures: [], publisher: new Publisher(input.client), replacements: [], queued: 0}
   const exportsSbom = plan.configs.some((c) => c.config.exportSbom !== 'none')
-  // Read-only, so it may start before preflight has passed; its outcome is looked at only after.
-  const sboms = exportsSbom ? readSboms(input.client, plan, input.sbomLimits) : undefined
+  const provenanceConfigs = plan.configs.filter((c) => c.config.provenance)
+  // Read-only, so these may start before preflight has passed; their outcome is looked at only
+  // after. One read of the signed manifest serves the SBOM and the provenance.
+  const repository = plan.tags[0]!.repository
+  const signed = exportsSbom || provenanceConfigs.length > 0 ? input.client.getManifest(repository, plan.digest) : undefined
+  signed?.catch(() => undefined)
+  const sboms = exportsSbom ? signed!.then((manifest) => collectSboms(input.client, repository, manifest, input.sbomLimits)) : undefined
   sboms?.catch(() => undefined)
   const tasks: Task<PhaseContext>[] = [
     {title: 'Preflight: read access, digests, write access, keys', task: (_, task) => task.newListr(preflightTasks(input.client, plan, input.identityToken), {concurrent: input.concurrency, exitOnError: false})},
@@ -101,11 +106,9 @@ export async function signReport(input: SignReportInput): Promise<SignReportResu
     )
   }
 
-  const provenanceConfigs = plan.configs.filter((c) => c.config.provenance)
   if (provenanceConfigs.length > 0) {
-    // Read-only like the SBOM: started now, looked at after preflight.
     const tool = input.provenance ?? {builder: {id: 'urn:pack-ts:plugin-sign', version: {}}, env: {}}
-    const provenance = buildProvenance(input.client, {repository: plan.tags[0]!.repository, digest: plan.digest, tags: input.report.tags, ...tool})
+    const provenance = buildProvenance(input.client, {repository, manifest: signed!, tags: input.report.tags, ...tool})
     provenance.catch(() => undefined)
     tasks.push({
       title: 'Attest provenance',
@@ -217,11 +220,6 @@ function describeBatch(batch: PublishBatch): string {
 
 function signingOptions(planned: PlannedConfig, ctx: PhaseContext, index: number): SigningOptions {
   return {...ctx.signing[index]!, format: planned.config.format, dockerMediaTypes: planned.config.dockerMediaTypes}
-}
-
-async function readSboms(client: RegistryClient, plan: ReportPlan, sbomLimits?: Partial<SbomLimits>): Promise<{subjects: SbomSubject[]; warnings: string[]}> {
-  const repository = plan.tags[0]!.repository
-  return collectSboms(client, repository, await client.getManifest(repository, plan.digest), sbomLimits)
 }
 
 function sbomTasks(plan: ReportPlan, ctx: PhaseContext): Task<PhaseContext>[] {
