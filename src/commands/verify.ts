@@ -6,7 +6,7 @@ import {createRegistryClient} from '../cli/registry-context.js'
 import {PluginError} from '../errors.js'
 import {parseReference, parseRepositoryName, referenceName} from '../reference/reference.js'
 import {resolveImages} from '../signer/resolve.js'
-import {loadTrust, type VerifiedItem, verifyImage} from '../signer/verify-image.js'
+import {loadTrust, type VerifiedItem, verifyImage} from '../verify/index.js'
 import {BaseCommand} from '../ui/base-command.js'
 
 export default class Verify extends BaseCommand {

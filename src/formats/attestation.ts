@@ -12,11 +12,11 @@ import {isBase64Of} from './base64-chunks.js'
 import {DSSE_MEDIA_TYPE, EnvelopeChunks, envelopeParts, IN_TOTO_PAYLOAD_TYPE, paeHeader, parseEnvelope, verifiedPayload} from './dsse.js'
 import {compactInto, compactPieces, compactedLength} from './json-compact.js'
 import {sortedAnnotations} from './classic-signature.js'
-import {SIGNATURE_ANNOTATION} from './simple-signing.js'
+import {SIGNATURE_ANNOTATION} from './annotations.js'
 import {type AppendResult, type ExistingEntry, type PreparedLayer, type TagWriter, writePrepared} from './tag-writer.js'
 import {cosignTag} from './tags.js'
 
-/** FORMATS.md §2: an in-toto attestation in a DSSE envelope, appended to `sha256-<hex>.att`. */
+/** docs/formats.md §2: an in-toto attestation in a DSSE envelope, appended to `sha256-<hex>.att`. */
 export interface AttestationRequest {
   imageRepository: Repository
   digest: string

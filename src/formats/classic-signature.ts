@@ -1,15 +1,15 @@
-import {verifierFromPem} from '../keys/index.js'
-import {type Signer, type Verifier} from '../keys/index.js'
+import {type Signer, type Verifier, verifierFromPem} from '../keys/index.js'
 import {type Repository, repositoryName} from '../reference/reference.js'
 import {type RegistryClient} from '../registry/client.js'
 import {sha256Digest} from '../registry/digest.js'
 import {type Descriptor} from '../registry/types.js'
 import {findExistingLayer} from './existing-layer.js'
-import {SIGNATURE_ANNOTATION, SIMPLE_SIGNING_MEDIA_TYPE, simpleSigningPayload} from './simple-signing.js'
+import {SIMPLE_SIGNING_MEDIA_TYPE, simpleSigningPayload} from './simple-signing.js'
+import {SIGNATURE_ANNOTATION} from './annotations.js'
 import {type AppendResult, type PreparedLayer, type TagWriter, writePrepared} from './tag-writer.js'
 import {cosignTag} from './tags.js'
 
-/** FORMATS.md §1: a classic cosign signature, appended to the `sha256-<hex>.sig` image. */
+/** docs/formats.md §1: a classic cosign signature, appended to the `sha256-<hex>.sig` image. */
 export interface ClassicSignatureRequest {
   /** The repository the signed image lives in (its name goes into docker-reference). */
   imageRepository: Repository

@@ -3,7 +3,6 @@
  * the -a annotations, or null when there are none.
  */
 export const SIMPLE_SIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json'
-export const SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature'
 
 export interface SimpleSigningPayload {
   critical: {

@@ -1,7 +1,7 @@
 import {PluginError} from '../errors.js'
 import {type Repository, repositoryName} from '../reference/reference.js'
 import {type RegistryClient} from '../registry/client.js'
-import {type RequestBody, bodyLength} from '../registry/http.js'
+import {type RequestBody, bodyLength} from '../http/http.js'
 import {isIndexMediaType} from '../registry/media-types.js'
 import {type RegistryResponseError, isImmutableTagRefusal, isTransientBlobRace} from '../registry/registry-error.js'
 import {push} from '../registry/scope.js'

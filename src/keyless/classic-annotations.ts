@@ -10,12 +10,11 @@ import {type ServiceOptions, tsaWitness} from './witnesses.js'
 
 /**
  * The layer annotations cosign writes next to `dev.cosignproject.cosign/signature` on a classic
- * `.sig` layer (FORMATS.md §1): the Fulcio certificate and chain (keyless), the Rekor bundle (when
+ * `.sig` layer (docs/formats.md §1): the Fulcio certificate and chain (keyless), the Rekor bundle (when
  * logged), and an RFC 3161 timestamp over the signature (when a TSA is used).
  */
-import {BUNDLE_ANNOTATION, CERTIFICATE_ANNOTATION, CHAIN_ANNOTATION, RFC3161_TIMESTAMP_ANNOTATION} from './annotation-names.js'
+import {BUNDLE_ANNOTATION, CERTIFICATE_ANNOTATION, CHAIN_ANNOTATION, RFC3161_TIMESTAMP_ANNOTATION} from '../formats/annotations.js'
 
-export {BUNDLE_ANNOTATION, CERTIFICATE_ANNOTATION, CHAIN_ANNOTATION, RFC3161_TIMESTAMP_ANNOTATION}
 
 export interface ClassicWitnessed {
   certificate?: FulcioCertificate

@@ -1,5 +1,5 @@
 import {messageOf, PluginError} from '../errors.js'
-import {httpRequest, HttpTransportError} from '../registry/http.js'
+import {httpRequest, HttpTransportError} from '../http/http.js'
 import {splitCertificates} from './certificate.js'
 import {httpStatusError, oneLine} from './service-error.js'
 

@@ -9,7 +9,8 @@ export {
   SIGSTORE_KEY_LABEL,
 } from './encrypted.js'
 export {assertCanWrite, generateKeyPair, type KeyPairPaths, type KeyPairPem, keyPairPaths, writeKeyPair} from './generate.js'
-export {signerFromKey, verifierFromKey} from './key-signer.js'
+export {signerFromKey, verifierFromKey} from './key-object.js'
+export {isKeySigner, publicKeyHint, sigstoreSigner} from './sigstore-signer.js'
 export {forgetLoadedSigners, loadSigner, loadVerifier, verifierFromPem} from './load.js'
 export {
   newKeyPassword,

@@ -4,7 +4,7 @@ import {resolve} from 'node:path'
 
 import {messageOf, PluginError} from '../errors.js'
 import {readKeyFile} from './key-file.js'
-import {signerFromKey, verifierFromKey} from './key-signer.js'
+import {signerFromKey, verifierFromKey} from './key-object.js'
 import type {PasswordSource} from './password.js'
 import {decodePemBlocks} from './pem.js'
 import {readPrivateKey} from './private-key-file.js'

@@ -3,7 +3,7 @@ import {type Repository, isDigest, repositoryName} from '../reference/reference.
 import {KeyedLock} from '../util/keyed-lock.js'
 import {type RegistryClient} from './client.js'
 import {sha256Digest} from './digest.js'
-import {type HttpResponse} from './http.js'
+import {type HttpResponse} from '../http/http.js'
 import {MediaType} from './media-types.js'
 import {type Scope, pull, push} from './scope.js'
 import {header} from './transport.js'

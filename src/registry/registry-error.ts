@@ -1,6 +1,6 @@
 import {type ErrorCode, PluginError} from '../errors.js'
 import {redact} from '../util/secrets.js'
-import {type HttpResponse} from './http.js'
+import {type HttpResponse} from '../http/http.js'
 
 /**
  * Turns a registry's non-success answer into one user sentence that keeps the registry's own

@@ -2,7 +2,7 @@ import {PluginError} from '../errors.js'
 import {rememberSecret} from '../util/secrets.js'
 import {type Challenge} from './challenge.js'
 import {type RegistryCredential, basicHeader, describeSource} from './credentials.js'
-import {HttpTransportError, httpRequest} from './http.js'
+import {HttpTransportError, httpRequest} from '../http/http.js'
 
 /**
  * Distribution's token flow: GET the realm with service and scopes (basic credentials or

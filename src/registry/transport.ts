@@ -4,7 +4,7 @@ import {rememberBasicCredential, rememberSecret} from '../util/secrets.js'
 import {sleep} from '../util/sleep.js'
 import {type Challenge, parseChallenge} from './challenge.js'
 import {type CredentialLookup, type RegistryCredential, basicHeader, describeSource} from './credentials.js'
-import {type HttpRequest, type HttpResponse, HttpTransportError, httpRequest, httpsAgentWithCa, type RequestBody, unverifiedHttpsAgent} from './http.js'
+import {type HttpRequest, type HttpResponse, HttpTransportError, httpRequest, httpsAgentWithCa, type RequestBody, unverifiedHttpsAgent} from '../http/http.js'
 import {type Scope, scopeString} from './scope.js'
 import {type Token, fetchToken} from './token.js'
 

@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
-import {BUNDLE_ANNOTATION, CERTIFICATE_ANNOTATION, CHAIN_ANNOTATION, RFC3161_TIMESTAMP_ANNOTATION} from '../../src/keyless/index.js'
+import {BUNDLE_ANNOTATION, CERTIFICATE_ANNOTATION, CHAIN_ANNOTATION, RFC3161_TIMESTAMP_ANNOTATION} from '../../src/formats/annotations.js'
 import {cosignKeylessEnv} from '../helpers/cosign-keyless.js'
 import {type PushedImage, pushImage, testClient} from '../helpers/images.js'
 import {type TestKey, generateTestKey} from '../helpers/keys.js'

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
-import {constants} from 'node:os'
+import {constants, tmpdir} from 'node:os'
 import {mkdtempSync} from 'node:fs'
 import {type AddressInfo} from 'node:net'
 import {createServer, request} from 'node:http'
-import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 

@@ -6,22 +6,16 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
+import {BUNDLE_MEDIA_TYPE, BundleWriter, COSIGN_SIGN_PREDICATE_TYPE, writeBundleAttestation, writeBundleSignature} from '../../src/formats/bundle/index.js'
+import {verifyBundles} from '../../src/verify/index.js'
 import {
-  BUNDLE_MEDIA_TYPE,
-  BundleWriter,
-  COSIGN_SIGN_PREDICATE_TYPE,
-  publicKeyHint,
-  verifyBundles,
-  writeBundleAttestation,
-  writeBundleSignature,
-} from '../../src/formats/bundle/index.js'
-import {
-  type Signer,
-  type Verifier,
   loadSigner,
   loadVerifier,
+  publicKeyHint,
+  type Signer,
   signerFromKey,
   staticPassword,
+  type Verifier,
   verifierFromKey,
 } from '../../src/keys/index.js'
 import {parseRepositoryName} from '../../src/reference/reference.js'

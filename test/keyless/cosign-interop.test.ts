@@ -14,19 +14,16 @@ import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
 import {TagWriter} from '../../src/formats/tag-writer.js'
-import {SIGNATURE_ANNOTATION, SIMPLE_SIGNING_MEDIA_TYPE, simpleSigningPayload} from '../../src/formats/simple-signing.js'
-import {cosignTag} from '../../src/formats/tags.js'
+import {SIMPLE_SIGNING_MEDIA_TYPE, simpleSigningPayload} from '../../src/formats/simple-signing.js'
 import {
   BUNDLE_ANNOTATION,
   CERTIFICATE_ANNOTATION,
   CHAIN_ANNOTATION,
-  identityToken,
-  keylessSigner,
-  parseRekorBundle,
-  serializeRekorBundle,
-  verifyClassicSignature,
-  witnessClassicSignature,
-} from '../../src/keyless/index.js'
+  SIGNATURE_ANNOTATION,
+} from '../../src/formats/annotations.js'
+import {cosignTag} from '../../src/formats/tags.js'
+import {identityToken, keylessSigner, parseRekorBundle, serializeRekorBundle, witnessClassicSignature} from '../../src/keyless/index.js'
+import {useSigstoreServices, verifyClassicSignature} from './support.js'
 import {type Signer, signerFromKey} from '../../src/keys/index.js'
 import {repositoryName} from '../../src/reference/reference.js'
 import {sha256Digest} from '../../src/registry/digest.js'
@@ -35,7 +32,6 @@ import {type PushedImage, pushImage, testClient} from '../helpers/images.js'
 import {startRegistry, type TestRegistry} from '../helpers/registry.js'
 import {runCosign} from '../helpers/run.js'
 import {TEST_ISSUER, TEST_SUBJECT} from '../helpers/sigstore-services.js'
-import {useSigstoreServices} from './support.js'
 
 const services = useSigstoreServices()
 let registry: TestRegistry

@@ -6,23 +6,18 @@ import {describe, it} from 'node:test'
 
 import {DSSEBundleBuilder, MessageSignatureBundleBuilder} from '@sigstore/sign'
 
-import {SIGNATURE_ANNOTATION, simpleSigningPayload} from '../../src/formats/simple-signing.js'
+import {simpleSigningPayload} from '../../src/formats/simple-signing.js'
 import {
   BUNDLE_ANNOTATION,
   CERTIFICATE_ANNOTATION,
   CHAIN_ANNOTATION,
-  identityToken,
-  keylessSigner,
-  parseRekorBundle,
   RFC3161_TIMESTAMP_ANNOTATION,
-  rekorWitness,
-  tsaWitness,
-  verifyBundle,
-  verifyClassicSignature,
-  witnessClassicSignature,
-} from '../../src/keyless/index.js'
+  SIGNATURE_ANNOTATION,
+} from '../../src/formats/annotations.js'
+import {identityToken, keylessSigner, parseRekorBundle, rekorWitness, tsaWitness, witnessClassicSignature} from '../../src/keyless/index.js'
+import {verifyBundle} from '../../src/verify/index.js'
+import {getJson, rejectsWith, rootWithout, useSigstoreServices, verifyClassicSignature} from './support.js'
 import {TEST_ISSUER, TEST_SUBJECT} from '../helpers/sigstore-services.js'
-import {getJson, rejectsWith, rootWithout, useSigstoreServices} from './support.js'
 
 const services = useSigstoreServices()
 const PAYLOAD = simpleSigningPayload('registry.test/app', `sha256:${'a'.repeat(64)}`, {})

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import {after, before} from 'node:test'
 
 import {type ErrorCode, isPluginError} from '../../src/errors.js'
+import {bundleFromClassic, type BundleVerifyOptions, type VerifiedBundle, verifyBundle} from '../../src/verify/index.js'
 import {parseTrustedRoot, type TrustedRoot} from '../../src/keyless/index.js'
 import {type SigstoreServices, startSigstoreServices, type TrustedRootJSON} from '../helpers/sigstore-services.js'
 
@@ -50,4 +51,12 @@ export async function rejectsWith(action: Promise<unknown> | (() => unknown), co
 export async function getJson(url: string): Promise<{status: number; json: unknown}> {
   const response = await fetch(url)
   return {status: response.status, json: response.status === 200 ? await response.json() : undefined}
+}
+
+/** One classic `.sig` layer (payload and annotations, as read from a registry) verified as the bundle it amounts to. */
+export function verifyClassicSignature(
+  layer: {payload: Buffer; annotations: Record<string, string>},
+  options: BundleVerifyOptions,
+): VerifiedBundle {
+  return verifyBundle(bundleFromClassic(layer.payload, layer.annotations), layer.payload, options)
 }

@@ -4,21 +4,12 @@ import {describe, it} from 'node:test'
 
 import {DSSEBundleBuilder} from '@sigstore/sign'
 
-import {SIGNATURE_ANNOTATION, simpleSigningPayload} from '../../src/formats/simple-signing.js'
-import {
-  BUNDLE_ANNOTATION,
-  parseRekorBundle,
-  publicKeyHint,
-  rekorWitness,
-  serializeRekorBundle,
-  sigstoreSigner,
-  uploadEnvelope,
-  verifyBundle,
-  verifyClassicSignature,
-  witnessClassicSignature,
-} from '../../src/keyless/index.js'
-import {signerFromKey} from '../../src/keys/index.js'
-import {getJson, rejectsWith, rootWithout, useSigstoreServices} from './support.js'
+import {simpleSigningPayload} from '../../src/formats/simple-signing.js'
+import {BUNDLE_ANNOTATION, SIGNATURE_ANNOTATION} from '../../src/formats/annotations.js'
+import {parseRekorBundle, rekorWitness, serializeRekorBundle, uploadEnvelope, witnessClassicSignature} from '../../src/keyless/index.js'
+import {publicKeyHint, signerFromKey, sigstoreSigner} from '../../src/keys/index.js'
+import {verifyBundle} from '../../src/verify/index.js'
+import {getJson, rejectsWith, rootWithout, useSigstoreServices, verifyClassicSignature} from './support.js'
 
 const services = useSigstoreServices()
 const PAYLOAD = simpleSigningPayload('registry.test/app', `sha256:${'b'.repeat(64)}`, {team: 'payments'})

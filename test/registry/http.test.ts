@@ -4,7 +4,7 @@ import {createServer, type IncomingMessage, type Server, type ServerResponse} fr
 import {type AddressInfo} from 'node:net'
 import {after, before, describe, it} from 'node:test'
 
-import {HttpTransportError, httpRequest} from '../../src/registry/http.js'
+import {HttpTransportError, httpRequest} from '../../src/http/http.js'
 
 describe('httpRequest bodies', () => {
   let server: Server

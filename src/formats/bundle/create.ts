@@ -1,9 +1,8 @@
 import {type BundleWithDsseEnvelope, bundleToJSON} from '@sigstore/bundle'
 import {type Artifact, DSSEBundleBuilder, type Signature, type Signer as SigstoreSigner, type Witness} from '@sigstore/sign'
 
-import {type Signer} from '../../keys/index.js'
+import {isKeySigner, type Signer, sigstoreSigner} from '../../keys/index.js'
 import {IN_TOTO_PAYLOAD_TYPE} from '../dsse.js'
-import {isKeySigner, sigstoreKeySigner} from './key-signer.js'
 
 /**
  * Sigstore bundles (v0.3) over an in-toto statement, made by @sigstore/sign's DSSE builder: the
@@ -31,7 +30,7 @@ class CosignDsseBundleBuilder extends DSSEBundleBuilder {
 
 /** The bundle JSON for an in-toto statement, as stored in the referrer's layer. */
 export async function createDsseBundle(statement: Buffer, signing: BundleSigning): Promise<Buffer> {
-  const signer = isKeySigner(signing.signer) ? sigstoreKeySigner(signing.signer) : signing.signer
+  const signer = isKeySigner(signing.signer) ? sigstoreSigner(signing.signer) : signing.signer
   const builder = new CosignDsseBundleBuilder({signer, witnesses: signing.witnesses ?? []})
   const bundle = await builder.create({data: statement, type: IN_TOTO_PAYLOAD_TYPE})
   return Buffer.from(JSON.stringify(bundleToJSON(bundle)))

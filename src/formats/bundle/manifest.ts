@@ -2,7 +2,8 @@ import {sha256Digest} from '../../registry/digest.js'
 import {MediaType} from '../../registry/media-types.js'
 import {type Descriptor} from '../../registry/types.js'
 import {descriptorJson} from '../descriptor-json.js'
-import {BUNDLE_MEDIA_TYPE, BundleAnnotation, EMPTY_CONFIG} from './media-types.js'
+import {BUNDLE_MEDIA_TYPE, EMPTY_CONFIG} from './media-types.js'
+import {BundleAnnotation} from '../annotations.js'
 
 /**
  * The artifact manifest cosign pushes for a bundle (pkg/oci/remote/write.go `WriteReferrer`), in

@@ -1,16 +1,8 @@
-/**
- * Names cosign uses for Sigstore bundles stored as OCI referrers (FORMATS.md §4; cosign's
- * pkg/oci/remote/write.go `WriteAttestationNewBundleFormat`).
- */
+// Names cosign uses for Sigstore bundles stored as OCI referrers (docs/formats.md §4; cosign's
+// pkg/oci/remote/write.go `WriteAttestationNewBundleFormat`); the annotations are in ../annotations.ts.
 export const BUNDLE_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json'
 /** cosign 3 signs an image as a DSSE bundle over an in-toto Statement v1 of this predicate type. */
 export const COSIGN_SIGN_PREDICATE_TYPE = 'https://sigstore.dev/cosign/sign/v1'
-
-export const BundleAnnotation = {
-  content: 'dev.sigstore.bundle.content',
-  predicateType: 'dev.sigstore.bundle.predicateType',
-  created: 'org.opencontainers.image.created',
-} as const
 
 /** The OCI empty descriptor's content: the config of an artifact manifest. */
 export const EMPTY_CONFIG = Buffer.from('{}')

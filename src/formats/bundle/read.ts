@@ -3,7 +3,8 @@ import {type RegistryClient} from '../../registry/client.js'
 import {type ReferrersSource, listReferrers} from '../../registry/referrers.js'
 import {MediaType} from '../../registry/media-types.js'
 import {type ImageManifest} from '../../registry/types.js'
-import {BundleAnnotation, isCurrentBundle} from './media-types.js'
+import {isCurrentBundle} from './media-types.js'
+import {BundleAnnotation} from '../annotations.js'
 
 /**
  * The Sigstore bundles attached to a digest as referrers (API or fallback tag): each referrer

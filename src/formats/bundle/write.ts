@@ -1,6 +1,6 @@
 import {type Signer as SigstoreSigner} from '@sigstore/sign'
 
-import {type Signer, type Verifier, verifierFromPem} from '../../keys/index.js'
+import {isKeySigner, type Signer, type Verifier, verifierFromPem} from '../../keys/index.js'
 import {type Repository, repositoryName} from '../../reference/reference.js'
 import {type RegistryClient} from '../../registry/client.js'
 import {sha256Digest} from '../../registry/digest.js'
@@ -14,14 +14,14 @@ import {sleep} from '../../util/sleep.js'
 import {inTotoStatement} from '../attestation.js'
 import {type DsseEnvelope, IN_TOTO_PAYLOAD_TYPE, pae} from '../dsse.js'
 import {type BundleSigning, createDsseBundle} from './create.js'
-import {isKeySigner} from './key-signer.js'
 import {bundleReferrerManifest, EMPTY_CONFIG_DESCRIPTOR} from './manifest.js'
-import {BUNDLE_MEDIA_TYPE, BundleAnnotation, COSIGN_SIGN_PREDICATE_TYPE, EMPTY_CONFIG, isCurrentBundle} from './media-types.js'
+import {BUNDLE_MEDIA_TYPE, COSIGN_SIGN_PREDICATE_TYPE, EMPTY_CONFIG, isCurrentBundle} from './media-types.js'
+import {BundleAnnotation} from '../annotations.js'
 import {mayBeBundle} from './read.js'
 import {cosignSignStatement} from './statement.js'
 
 /**
- * cosign 3's storage of signatures and attestations (FORMATS.md §4): a DSSE bundle as the one
+ * cosign 3's storage of signatures and attestations (docs/formats.md §4): a DSSE bundle as the one
  * layer of an artifact manifest whose subject is the signed image, listed as its referrer.
  */
 export interface BundleSubject {

@@ -2,11 +2,11 @@ import {messageOf} from '../errors.js'
 import {type Repository} from '../reference/reference.js'
 import {type RegistryClient} from '../registry/client.js'
 import {type ImageManifest} from '../registry/types.js'
-import {MAX_SIGNATURE_LAYERS} from './tag-writer.js'
-import {parseStatement, type InTotoStatement} from './bundle/statement.js'
-import {type SignerInfo} from './classic-verify.js'
-import {DSSE_MEDIA_TYPE} from './dsse.js'
-import {cosignTag} from './tags.js'
+import {MAX_SIGNATURE_LAYERS} from '../formats/tag-writer.js'
+import {parseStatement, type InTotoStatement} from '../formats/bundle/statement.js'
+import {type SignerInfo} from './classic-signatures.js'
+import {DSSE_MEDIA_TYPE} from '../formats/dsse.js'
+import {cosignTag} from '../formats/tags.js'
 
 /**
  * cosign verify-attestation for the classic `.att` tag: DSSE envelopes that verify (with the key,

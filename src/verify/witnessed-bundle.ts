@@ -5,7 +5,7 @@ import {toTrustMaterial, Verifier} from '@sigstore/verify'
 
 import {PluginError} from '../errors.js'
 import {verifierFromKey, verifierFromPem} from '../keys/index.js'
-import {type CertificateIdentity, certificateIdentity} from './certificate.js'
+import {type CertificateIdentity, certificateIdentity, type TrustedRoot} from '../keyless/index.js'
 import {compilePolicy, type IdentityPolicy} from './identity-policy.js'
 import {
   certificateKey,
@@ -17,8 +17,7 @@ import {
   withSignatureCheck,
 } from './signed-entity.js'
 import {assertTlogSigner, type ExpectedSigner} from './tlog-signer.js'
-import {type TrustedRoot} from './trusted-root.js'
-import {verificationFailure} from './verify-failure.js'
+import {verificationFailure} from './failure.js'
 
 /**
  * Verifies a Sigstore bundle with @sigstore/verify against a trusted root: the certificate chains

@@ -6,10 +6,8 @@ import {HashAlgorithm} from '@sigstore/protobuf-specs'
 
 import {PluginError} from '../errors.js'
 import {parseEnvelope} from '../formats/dsse.js'
-import {SIGNATURE_ANNOTATION} from '../formats/simple-signing.js'
-import {splitCertificates} from './certificate.js'
-import {BUNDLE_ANNOTATION, CERTIFICATE_ANNOTATION, CHAIN_ANNOTATION, RFC3161_TIMESTAMP_ANNOTATION} from './classic-annotations.js'
-import {parseRekorBundle, tlogEntryFromRekorBundle} from './rekor-bundle.js'
+import {parseRekorBundle, splitCertificates, tlogEntryFromRekorBundle} from '../keyless/index.js'
+import {BUNDLE_ANNOTATION, CERTIFICATE_ANNOTATION, CHAIN_ANNOTATION, RFC3161_TIMESTAMP_ANNOTATION, SIGNATURE_ANNOTATION} from '../formats/annotations.js'
 
 /**
  * A classic `.sig` layer (payload + annotations) as the Sigstore bundle it amounts to, so one

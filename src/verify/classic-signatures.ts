@@ -2,15 +2,10 @@ import {messageOf, PluginError} from '../errors.js'
 import {type Repository, repositoryName} from '../reference/reference.js'
 import {type RegistryClient} from '../registry/client.js'
 import {type ImageManifest} from '../registry/types.js'
-import {MAX_SIGNATURE_LAYERS} from './tag-writer.js'
-import {
-  SIGNATURE_ANNOTATION,
-  SIMPLE_SIGNING_MEDIA_TYPE,
-  type SimpleSigningPayload,
-  hasAnnotations,
-  parseSimpleSigning,
-} from './simple-signing.js'
-import {cosignTag} from './tags.js'
+import {MAX_SIGNATURE_LAYERS} from '../formats/tag-writer.js'
+import {SIMPLE_SIGNING_MEDIA_TYPE, type SimpleSigningPayload, hasAnnotations, parseSimpleSigning} from '../formats/simple-signing.js'
+import {SIGNATURE_ANNOTATION} from '../formats/annotations.js'
+import {cosignTag} from '../formats/tags.js'
 
 /**
  * Reads the `.sig` image of a digest and keeps the signatures that verify (with the key, or by

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import {generateKeyPairSync, randomBytes} from 'node:crypto'
 import {describe, it} from 'node:test'
 
-import {signerFromKey, verifierFromKey} from '../../src/keys/key-signer.js'
+import {signerFromKey, verifierFromKey} from '../../src/keys/key-object.js'
 
 const KEYS = {
   'ecdsa-p256-sha256': () => generateKeyPairSync('ec', {namedCurve: 'prime256v1'}),

@@ -1,5 +1,5 @@
 import {PluginError} from '../errors.js'
-import {type CertificateIdentity} from './certificate.js'
+import {type CertificateIdentity} from '../keyless/index.js'
 
 /**
  * Who must have signed, as cosign's verify flags say it. Like cosign, a keyless signature needs

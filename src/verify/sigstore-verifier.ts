@@ -11,8 +11,8 @@ import {
   toSignedEntity,
 } from '@sigstore/verify'
 
-import {DIGEST, type Verifier} from '../../keys/index.js'
-import {pae} from '../dsse.js'
+import {DIGEST, type Verifier} from '../keys/index.js'
+import {pae} from '../formats/dsse.js'
 
 /**
  * @sigstore/verify set up the way cosign verifies: with `--key` the bundle must be signed by that

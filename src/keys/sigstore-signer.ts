@@ -2,7 +2,7 @@ import {createHash, createPublicKey} from 'node:crypto'
 
 import type {Signer as SigstoreSigner} from '@sigstore/sign'
 
-import {type Signer} from '../keys/index.js'
+import {type Signer} from './types.js'
 
 /**
  * Our key Signer as @sigstore/sign's Signer, so a key file signs bundles and its signatures go to
@@ -24,4 +24,9 @@ export function sigstoreSigner(signer: Signer, hint: string = publicKeyHint(sign
 export function publicKeyHint(publicKeyPem: string): string {
   const der = createPublicKey(publicKeyPem).export({type: 'spki', format: 'der'})
   return createHash('sha256').update(der).digest('base64')
+}
+
+/** Our Signer (a key we hold) rather than a bare @sigstore/sign Signer (e.g. Fulcio's). */
+export function isKeySigner(signer: Signer | SigstoreSigner): signer is Signer {
+  return typeof (signer as Signer).publicKeyPem === 'string'
 }

@@ -1,25 +1,19 @@
 import {type BundleWithDsseEnvelope} from '@sigstore/bundle'
 
 import {PluginError} from '../errors.js'
-import {predicateTypeOf, verifyClassicAttestations} from '../formats/attestation-verify.js'
-import {COSIGN_SIGN_PREDICATE_TYPE, verifyBundles} from '../formats/bundle/index.js'
-import {type SignerInfo, verifyClassicSignatures} from '../formats/classic-verify.js'
+import {BUNDLE_ANNOTATION, SIGNATURE_ANNOTATION} from '../formats/annotations.js'
+import {COSIGN_SIGN_PREDICATE_TYPE} from '../formats/bundle/index.js'
 import {pae, parseEnvelope, verifiedPayload} from '../formats/dsse.js'
-import {SIGNATURE_ANNOTATION} from '../formats/simple-signing.js'
-import {
-  BUNDLE_ANNOTATION,
-  bundleFromClassic,
-  bundleFromClassicAttestation,
-  compilePolicy,
-  type IdentityPolicy,
-  loadTrustedRoot,
-  parseTrustedRoot,
-  type TrustedRoot,
-  verifyBundle,
-} from '../keyless/index.js'
+import {loadTrustedRoot, parseTrustedRoot, type TrustedRoot} from '../keyless/index.js'
 import {loadVerifier, type Verifier} from '../keys/index.js'
 import {type Repository, repositoryName} from '../reference/reference.js'
 import {type RegistryClient} from '../registry/client.js'
+import {verifyBundles} from './bundles.js'
+import {bundleFromClassic, bundleFromClassicAttestation} from './classic-bundle.js'
+import {predicateTypeOf, verifyClassicAttestations} from './classic-attestations.js'
+import {type SignerInfo, verifyClassicSignatures} from './classic-signatures.js'
+import {compilePolicy, type IdentityPolicy} from './identity-policy.js'
+import {verifyBundle} from './witnessed-bundle.js'
 
 /**
  * What `verify` checks: signatures (or attestations) in both formats — the classic cosign tags

@@ -1,15 +1,15 @@
 import {type BundleWithDsseEnvelope, bundleFromJSON} from '@sigstore/bundle'
 import {type VerificationPolicy} from '@sigstore/verify'
 
-import {messageOf} from '../../errors.js'
-import {type Repository} from '../../reference/reference.js'
-import {type RegistryClient} from '../../registry/client.js'
-import {type ReferrersSource} from '../../registry/referrers.js'
-import {type SignerInfo} from '../classic-verify.js'
-import {IN_TOTO_PAYLOAD_TYPE} from '../dsse.js'
-import {readBundleReferrers} from './read.js'
+import {messageOf} from '../errors.js'
+import {type Repository} from '../reference/reference.js'
+import {type RegistryClient} from '../registry/client.js'
+import {type ReferrersSource} from '../registry/referrers.js'
+import {type SignerInfo} from './classic-signatures.js'
+import {IN_TOTO_PAYLOAD_TYPE} from '../formats/dsse.js'
+import {readBundleReferrers} from '../formats/bundle/read.js'
 import {type TrustOptions, bundleVerifier} from './sigstore-verifier.js'
-import {type InTotoStatement, parseStatement} from './statement.js'
+import {type InTotoStatement, parseStatement} from '../formats/bundle/statement.js'
 
 /**
  * cosign verify / verify-attestation for bundles attached as referrers: each bundle is checked by
