@@ -1,10 +1,15 @@
+import {type Config} from '@oclif/core'
+
 import {isPluginError, PluginError} from '../errors.js'
-import {repositoryName} from '../reference/reference.js'
+import {parseReference, parseRepositoryName, repositoryName} from '../reference/reference.js'
 import {type RegistryClient} from '../registry/client.js'
 import {type DirectSignOptions, type ImageOutcome, type SignedImage, incompleteRun, outcomeJson, signImages} from '../signer/direct.js'
-import {type ResolvedImage} from '../signer/resolve.js'
+import {type ResolvedImage, resolveWhileSigning} from '../signer/resolve.js'
 import {plainOutput} from '../ui/plain-output.js'
+import {parseAnnotationFlags} from './annotations.js'
 import {Interrupts} from './interrupt.js'
+import {createRegistryClient} from './registry-context.js'
+import {type SigningFlags, signingFromFlags} from './signing-flags.js'
 
 /**
  * `sign IMAGE...` as a person sees it: each image's `Signed …` line on stdout as soon as it is
@@ -19,7 +24,38 @@ export interface DirectOutput {
   json: boolean
 }
 
-export async function runDirectSigning(
+/** `sign IMAGE...`'s flags, as the command parsed them. */
+export interface DirectFlags extends SigningFlags {
+  annotations?: string[]
+  repository?: string
+  'docker-media-types': boolean
+  format: 'classic' | 'bundle' | 'both'
+  concurrency: number
+  'insecure-registry'?: string[]
+  'registry-ca'?: string[]
+  'registry-timeout'?: number
+}
+
+export async function signImagesFromFlags(config: Config, names: readonly string[], flags: DirectFlags, output: DirectOutput): Promise<SignedImage[]> {
+  if (names.length === 0) throw new PluginError('USAGE', 'no image to sign: name at least one IMAGE, or use --report')
+  // Every input is checked before the network is touched, and every image before anything is written.
+  const signing = await signingFromFlags(flags)
+  const references = names.map((name) => parseReference(name))
+  const annotations = parseAnnotationFlags(flags.annotations)
+  const repository = flags.repository ? parseRepositoryName(flags.repository) : undefined
+  const client = createRegistryClient(config, {insecureRegistries: flags['insecure-registry'], registryCaFiles: flags['registry-ca'], timeoutSeconds: flags['registry-timeout']})
+  const prepared = await resolveWhileSigning(client, references, signing.start, flags.concurrency)
+  if (signing.keyless && !output.quiet && !output.json) {
+    const {identity} = await signing.keyless.witnessing.certificate()
+    const who = identity.subjectAlternativeNames[0] ?? 'an identity without a name'
+    output.logToStderr(`Signing keyless as ${who} (issuer ${identity.issuer}), certificate from ${signing.keyless.fulcioUrl}; logging in Rekor at ${signing.keyless.witnessing.rekorUrl}`)
+  }
+
+  const options = {...prepared.signing, annotations, repository, dockerMediaTypes: flags['docker-media-types'], format: flags.format, concurrency: flags.concurrency}
+  return runDirectSigning(client, prepared.images, options, output)
+}
+
+async function runDirectSigning(
   client: RegistryClient,
   images: readonly ResolvedImage[],
   options: Omit<DirectSignOptions, 'signal' | 'onOutcome'>,

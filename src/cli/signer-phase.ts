@@ -2,15 +2,21 @@ import {type Config} from '@oclif/core'
 
 import {type Report, readCosignConfig} from '../config/index.js'
 import {isPluginError} from '../errors.js'
-import {type SignReportResult, signReport} from '../signer/report-phase.js'
-import {type OutputMode} from '../ui/tasks.js'
+import {type SignerPhaseResult, signerPhase} from '../signer/signer-phase.js'
+import {listrSteps, type OutputMode} from '../ui/tasks.js'
 import {Interrupts} from './interrupt.js'
 import {createRegistryClient} from './registry-context.js'
 
-/**
- * `sign --report --cosign-config` and `build --sign` run the very same signer phase: this is the
- * one entry both call.
- */
+// `sign --report --cosign-config` and `build --sign` run the very same signer phase: this is the
+// one entry both call. It reads cosign.toml, connects, runs the pipeline's steps with listr2 on
+// stderr, handles Ctrl-C, and prints the result.
+
+/** Where the result goes: what was pushed on stdout, warnings on stderr. */
+export interface ResultOutput {
+  stdout(line: string): void
+  stderr(line: string): void
+}
+
 export interface SignerPhaseOptions {
   report: Report
   cosignConfigPath: string
@@ -25,7 +31,15 @@ export interface SignerPhaseOptions {
   sbomLimitsMiB?: {layer?: number; uncompressed?: number; document?: number}
 }
 
-export async function runSignerPhase(config: Config, options: SignerPhaseOptions): Promise<SignReportResult> {
+export async function runSignerPhase(config: Config, options: SignerPhaseOptions, out: ResultOutput): Promise<SignerPhaseResult> {
+  const result = await signWithInterrupts(config, options)
+  for (const warning of result.warnings) out.stderr(`Warning: ${warning}`)
+  // With --json the result is the JSON document (a command's, or the host build's).
+  if (!options.output.quiet && !options.output.json) for (const line of describePushed(result)) out.stdout(line)
+  return result
+}
+
+async function signWithInterrupts(config: Config, options: SignerPhaseOptions): Promise<SignerPhaseResult> {
   const cosign = await readCosignConfig(options.cosignConfigPath)
   const client = createRegistryClient(config, {
     insecureRegistries: options.insecureRegistries,
@@ -43,7 +57,17 @@ export async function runSignerPhase(config: Config, options: SignerPhaseOptions
   try {
     // Provenance names the tool that ran (the host, inside pack-ts) and the CI run, if any.
     const provenance = {builder: {id: `urn:pack-ts:${config.bin}`, version: {[config.name]: config.version}}, env: process.env}
-    const run = signReport({report: options.report, cosign, client, output: options.output, concurrency: options.concurrency, identityToken: options.identityToken, sbomLimits, signal: interrupts.signal, provenance})
+    const run = signerPhase({
+      report: options.report,
+      cosign,
+      client,
+      runSteps: listrSteps(options.output),
+      concurrency: options.concurrency,
+      identityToken: options.identityToken,
+      sbomLimits,
+      signal: interrupts.signal,
+      provenance,
+    })
     run.catch(() => undefined) // also awaited below, unless the grace period ends first
     const finished = await Promise.race([run.then((result) => ({result}), (error: unknown) => ({error})), interrupts.graceElapsed])
     // Everything finished although a signal came: nothing is missing, so it is a success.
@@ -63,14 +87,13 @@ function interrupted(interrupts: Interrupts, finished: 'grace-elapsed' | {error:
   return isPluginError(error) && (error.code === 'INTERRUPTED' || error.code === 'TERMINATED') ? interrupts.error(error.message) : error
 }
 
-/** The lines a person reads after the run (stdout), and warnings (stderr). */
-export function describeResult(result: SignReportResult): {lines: string[]; warnings: string[]} {
+/** The lines a person reads after the run. */
+function describePushed(result: SignerPhaseResult): string[] {
   const verb = {signature: 'Signed', attestation: 'Attested', attachment: 'Attached SBOM of'} as const
-  const lines = result.pushed.map((p) => {
+  return result.pushed.map((p) => {
     const what = p.predicateType ? `${p.subject} (${p.predicateType})` : p.subject
     const already = p.appended ? '' : ' (already there)'
     const where = p.format === 'classic' ? `${p.repository}:${p.tag}` : `${p.repository}@${p.referrer} (bundle referrer)`
     return `${verb[p.kind]} ${what} → ${where}${already} [configs[${p.config}]]`
   })
-  return {lines, warnings: result.warnings}
 }

@@ -1,14 +1,10 @@
 import {Args, Flags} from '@oclif/core'
 
-import {parseAnnotationFlags} from '../cli/annotations.js'
 import {annotationFlag, registryFlags, sbomLimitFlags, wholeNumber} from '../cli/flags.js'
-import {createRegistryClient} from '../cli/registry-context.js'
-import {keylessFlags, readIdentityToken, signingFromFlags} from '../cli/signing-flags.js'
+import {keylessFlags, readIdentityToken} from '../cli/signing-flags.js'
 import {PluginError} from '../errors.js'
-import {parseReference, parseRepositoryName} from '../reference/reference.js'
 import {type SignedImage} from '../signer/direct.js'
-import {type SignReportResult} from '../signer/report-phase.js'
-import {resolveImages} from '../signer/resolve.js'
+import {type SignerPhaseResult} from '../signer/signer-phase.js'
 import {BaseCommand} from '../ui/base-command.js'
 
 export default class Sign extends BaseCommand {
@@ -74,15 +70,15 @@ Keyless (--keyless, or keyless = true in cosign.toml): an OIDC identity token (-
     ...sbomLimitFlags,
   }
 
-  async run(): Promise<SignedImage[] | SignReportResult> {
+  async run(): Promise<SignedImage[] | SignerPhaseResult> {
     const {argv, flags} = await this.parse(Sign)
     const images = argv as string[]
     if (flags.report) {
       if (images.length > 0) throw new PluginError('USAGE', 'name images either as arguments or with --report, not both')
       // Loaded on demand: direct mode should not pay for TOML, listr2 and the SBOM reader at start-up.
-      const [{readReport}, {describeResult, runSignerPhase}] = await Promise.all([import('../config/index.js'), import('../cli/signer-phase.js')])
+      const [{readReport}, {runSignerPhase}] = await Promise.all([import('../config/index.js'), import('../cli/signer-phase.js')])
       const report = await readReport(flags.report)
-      const result = await runSignerPhase(this.config, {
+      return runSignerPhase(this.config, {
         report,
         cosignConfigPath: flags['cosign-config']!,
         insecureRegistries: flags['insecure-registry'],
@@ -92,43 +88,10 @@ Keyless (--keyless, or keyless = true in cosign.toml): an OIDC identity token (-
         output: {json: this.jsonEnabled(), quiet: flags.quiet},
         concurrency: flags.concurrency,
         identityToken: readIdentityToken(flags['identity-token']),
-      })
-      const {lines, warnings} = describeResult(result)
-      for (const warning of warnings) this.logToStderr(`Warning: ${warning}`)
-      if (!flags.quiet) for (const line of lines) this.log(line)
-      return result
+      }, {stdout: (line) => this.log(line), stderr: (line) => this.logToStderr(line)})
     }
 
-    if (images.length === 0) throw new PluginError('USAGE', 'no image to sign: name at least one IMAGE, or use --report')
-    // Every input is checked before the network is touched, and every image before anything is written.
-    const signing = await signingFromFlags(flags)
-    const references = images.map((image) => parseReference(image))
-    const annotations = parseAnnotationFlags(flags.annotations)
-    const repository = flags.repository ? parseRepositoryName(flags.repository) : undefined
-    const client = createRegistryClient(this.config, {
-      insecureRegistries: flags['insecure-registry'],
-      registryCaFiles: flags['registry-ca'],
-      timeoutSeconds: flags['registry-timeout'],
-    })
-    // The key decrypts (or Fulcio certifies the keyless key) while the images resolve; a key or
-    // certificate problem is reported first, and nothing is written until both are done.
-    const resolving = resolveImages(client, references, flags.concurrency)
-    const [signingResult, imagesResult] = await Promise.allSettled([signing.start(), resolving])
-    if (signingResult.status === 'rejected') throw signingResult.reason
-    if (imagesResult.status === 'rejected') throw imagesResult.reason
-    if (signing.keyless && !flags.quiet && !this.jsonEnabled()) {
-      const {identity} = await signing.keyless.witnessing.certificate()
-      const who = identity.subjectAlternativeNames[0] ?? 'an identity without a name'
-      this.logToStderr(`Signing keyless as ${who} (issuer ${identity.issuer}), certificate from ${signing.keyless.fulcioUrl}; logging in Rekor at ${signing.keyless.witnessing.rekorUrl}`)
-    }
-
-    const {runDirectSigning} = await import('../cli/direct-run.js')
-    const signed = await runDirectSigning(
-      client,
-      imagesResult.value,
-      {...signingResult.value, annotations, repository, dockerMediaTypes: flags['docker-media-types'], format: flags.format, concurrency: flags.concurrency},
-      {log: (line) => this.log(line), logToStderr: (line) => this.logToStderr(line), quiet: flags.quiet, json: this.jsonEnabled()},
-    )
-    return signed
+    const {signImagesFromFlags} = await import('../cli/direct-run.js')
+    return signImagesFromFlags(this.config, images, flags, {log: (line) => this.log(line), logToStderr: (line) => this.logToStderr(line), quiet: flags.quiet, json: this.jsonEnabled()})
   }
 }

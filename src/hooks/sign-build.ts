@@ -1,6 +1,6 @@
 import {type Config, ux} from '@oclif/core'
 
-import {describeResult, runSignerPhase} from '../cli/signer-phase.js'
+import {runSignerPhase} from '../cli/signer-phase.js'
 import {readCosignConfig} from '../config/index.js'
 import {PluginError} from '../errors.js'
 import {loadSigner, passwordSource} from '../keys/index.js'
@@ -35,15 +35,9 @@ export async function checkBeforeBuild(options: SignOptions): Promise<void> {
 /** After the build: the signer phase on the build's report, run and printed as `sign --report` does. */
 export async function signBuild(config: Config, options: SignOptions & {cosignConfig: string}, result: unknown): Promise<void> {
   const report = await reportFromBuild(result)
-  const signed = await runSignerPhase(config, {
-    report,
-    cosignConfigPath: options.cosignConfig,
-    insecureRegistries: options.insecureRegistries,
-    output: {json: options.json, quiet: options.quiet},
-    concurrency: CONCURRENCY,
-  })
-  const {lines, warnings} = describeResult(signed)
-  for (const warning of warnings) ux.stderr(`Warning: ${warning}`)
-  // With --json, stdout already holds the build's JSON document.
-  if (!options.quiet && !options.json) for (const line of lines) ux.stdout(line)
+  await runSignerPhase(
+    config,
+    {report, cosignConfigPath: options.cosignConfig, insecureRegistries: options.insecureRegistries, output: {json: options.json, quiet: options.quiet}, concurrency: CONCURRENCY},
+    {stdout: (line) => ux.stdout(line), stderr: (line) => ux.stderr(line)},
+  )
 }

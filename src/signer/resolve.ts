@@ -19,3 +19,19 @@ export async function resolveImages(client: RegistryClient, references: readonly
     return {name: referenceName(reference), repository: reference.repository, digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.bytes.length}
   })
 }
+
+/**
+ * Direct mode's start: the key decrypts (or Fulcio certifies the keyless key) while the images
+ * resolve; a key or certificate problem is reported first, and nothing is written until both are done.
+ */
+export async function resolveWhileSigning<S>(
+  client: RegistryClient,
+  references: readonly ImageReference[],
+  startSigning: () => Promise<S>,
+  concurrency: number,
+): Promise<{images: ResolvedImage[]; signing: S}> {
+  const [signing, images] = await Promise.allSettled([startSigning(), resolveImages(client, references, concurrency)])
+  if (signing.status === 'rejected') throw signing.reason
+  if (images.status === 'rejected') throw images.reason
+  return {images: images.value, signing: signing.value}
+}

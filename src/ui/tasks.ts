@@ -1,5 +1,6 @@
 import {Listr, ListrLogger, type ListrTask, ProcessOutput} from 'listr2'
 
+import {type Step, type StepRunner} from '../signer/steps.js'
 import {plainOutput} from './plain-output.js'
 
 /**
@@ -12,23 +13,35 @@ export interface OutputMode {
   quiet: boolean
 }
 
-export type Task<Ctx> = ListrTask<Ctx>
+/** A StepRunner that draws the pipeline's steps as listr2 tasks. */
+export function listrSteps(mode: OutputMode): StepRunner {
+  return async (steps, ctx) => {
+    const processOutput = new ProcessOutput(process.stderr, process.stderr)
+    const list = new Listr(steps.map(toTask), {
+      ctx,
+      concurrent: false,
+      exitOnError: true,
+      renderer: 'default',
+      fallbackRenderer: 'simple',
+      fallbackRendererCondition: plainOutput,
+      silentRendererCondition: () => mode.json || mode.quiet,
+      rendererOptions: {logger: new ListrLogger({processOutput}), collapseSubtasks: false, collapseErrors: true},
+      fallbackRendererOptions: {logger: new ListrLogger({processOutput})},
+      collectErrors: false,
+      // Ctrl-C is the command's (cli/interrupt.ts): listr2's own handler would exit 127 mid-write.
+      registerSignalListeners: false,
+    })
+    await list.run()
+  }
+}
 
-export async function runTasks<Ctx extends object>(tasks: Task<Ctx>[], ctx: Ctx, mode: OutputMode): Promise<Ctx> {
-  const processOutput = new ProcessOutput(process.stderr, process.stderr)
-  const list = new Listr<Ctx>(tasks, {
-    ctx,
-    concurrent: false,
-    exitOnError: true,
-    renderer: 'default',
-    fallbackRenderer: 'simple',
-    fallbackRendererCondition: plainOutput,
-    silentRendererCondition: () => mode.json || mode.quiet,
-    rendererOptions: {logger: new ListrLogger({processOutput}), collapseSubtasks: false, collapseErrors: true},
-    fallbackRendererOptions: {logger: new ListrLogger({processOutput})},
-    collectErrors: false,
-    // Ctrl-C is the command's (cli/interrupt.ts): listr2's own handler would exit 127 mid-write.
-    registerSignalListeners: false,
-  })
-  return list.run()
+function toTask<Ctx>(step: Step<Ctx>): ListrTask<Ctx> {
+  return {
+    title: step.title,
+    ...(step.skip ? {skip: step.skip} : {}),
+    task: async (ctx, task) => {
+      await step.run?.(ctx)
+      if (step.steps) return task.newListr(step.steps(ctx).map(toTask), {concurrent: step.concurrency ?? true, exitOnError: false})
+    },
+  }
 }

@@ -7,29 +7,30 @@ import {type RegistryClient} from '../registry/client.js'
 import {WorkSlots} from '../util/work-slots.js'
 import {isIndexMediaType} from '../registry/media-types.js'
 import {type Descriptor, type ImageIndex} from '../registry/types.js'
-import {type OutputMode, type Task, runTasks} from '../ui/tasks.js'
 import {type PreflightState, assertNoProblems, checkKey, checkKeyless, checkTag, checkWrite, writeTargets} from './preflight.js'
 import {type PlannedConfig, type ReportPlan, type SigningTarget, planReport} from './report-plan.js'
 import {type SbomLimits} from '../sbom/index.js'
 import {SLSA_PROVENANCE_V1} from '../provenance/predicate.js'
 import {type ProvenanceRequest, buildProvenance} from './provenance-export.js'
 import {type SbomSubject, collectSboms} from './sbom-export.js'
+import {type Step, type StepRunner, runSteps} from './steps.js'
 import {type Queued, type SigningOptions, type Written, queueSbomAttestation, queueSignature} from './write-signature.js'
 
-/**
- * The Buildpacks signer phase (RFC "Cosign support"): preflight → sign every image with every
- * config → export the SBOM → write. Shared by `sign --report` and `build --sign`.
- *
- * Signatures and attestations are made in memory first and written last, each destination once
- * (see Publisher): a release with two keys and nine SBOM documents costs one write cycle of its
- * `.sig` tag and one of its `.att` tag, in parallel, not twenty in a row. The SBOM layer is read
- * while preflight runs (the report names the digest).
- */
-export interface SignReportInput {
+// The Buildpacks signer phase (RFC "Cosign support"): preflight → sign every image with every
+// config → export the SBOM → attest provenance → write. Shared by `sign --report` and
+// `build --sign`; cli/ draws its steps.
+//
+// Signatures and attestations are made in memory first and written last, each destination once
+// (see Publisher): a release with two keys and nine SBOM documents costs one write cycle of its
+// `.sig` tag and one of its `.att` tag, in parallel, not twenty in a row. The SBOM layer is read
+// while preflight runs (the report names the digest).
+
+export interface SignerPhaseInput {
   report: Report
   cosign: CosignConfig
   client: RegistryClient
-  output: OutputMode
+  /** Runs (and shows) the steps; without one they run silently. */
+  runSteps?: StepRunner
   concurrency: number
   /** `--identity-token` for keyless configs (else SIGSTORE_ID_TOKEN, else GitHub Actions). */
   identityToken?: string
@@ -58,7 +59,7 @@ export interface PushedArtifact {
   predicateType?: string
 }
 
-export interface SignReportResult {
+export interface SignerPhaseResult {
   image: {digest: string; tags: string[]}
   pushed: PushedArtifact[]
   warnings: string[]
@@ -75,69 +76,92 @@ interface PhaseContext extends PreflightState {
   queued: number
 }
 
-export async function signReport(input: SignReportInput): Promise<SignReportResult> {
+export async function signerPhase(input: SignerPhaseInput): Promise<SignerPhaseResult> {
   const plan = planReport(input.report, input.cosign)
   const ctx: PhaseContext = {problems: [], signing: [], pushed: [], warnings: [], failures: [], publisher: new Publisher(input.client), replacements: [], queued: 0}
-  const exportsSbom = plan.configs.some((c) => c.config.exportSbom !== 'none')
-  const provenanceConfigs = plan.configs.filter((c) => c.config.provenance)
-  // Read-only, so these may start before preflight has passed; their outcome is looked at only
-  // after. One read of the signed manifest serves the SBOM and the provenance.
-  const repository = plan.tags[0]!.repository
-  const signed = exportsSbom || provenanceConfigs.length > 0 ? input.client.getManifest(repository, plan.digest) : undefined
-  signed?.catch(() => undefined)
-  const sboms = exportsSbom ? signed!.then((manifest) => collectSboms(input.client, repository, manifest, input.sbomLimits)) : undefined
-  sboms?.catch(() => undefined)
-  const tasks: Task<PhaseContext>[] = [
-    {title: 'Preflight: read access, digests, write access, keys', task: (_, task) => task.newListr(preflightTasks(input.client, plan, input.identityToken), {concurrent: input.concurrency, exitOnError: false})},
-    {title: 'Check preflight results', task: (c) => assertNoProblems(c)},
-    {title: 'Sign', task: (c, task) => task.newListr(signTasks(plan, c), {concurrent: input.concurrency, exitOnError: false})},
+  const reads = startReads(input, plan)
+  const steps = [
+    ...preflight(input, plan),
+    signing(input, plan),
+    ...(reads.sboms ? sbomExport(input, plan, reads.sboms) : []),
+    ...(reads.provenance ? [provenanceAttestation(plan, reads.provenance)] : []),
+    writing(input),
   ]
-  if (sboms) {
-    tasks.push(
-      {
-        title: 'Read the SBOM from the image',
-        task: async (c) => {
-          const read = await sboms
-          c.sboms = read.subjects
-          c.warnings.push(...read.warnings)
-        },
-      },
-      {title: 'Export the SBOM', skip: (c) => (c.sboms?.length ?? 0) === 0, task: (c, task) => task.newListr(sbomTasks(plan, c), {concurrent: input.concurrency, exitOnError: false})},
-    )
-  }
-
-  if (provenanceConfigs.length > 0) {
-    const tool = input.provenance ?? {builder: {id: 'urn:pack-ts:plugin-sign', version: {}}, env: {}}
-    const provenance = buildProvenance(input.client, {repository, manifest: signed!, tags: input.report.tags, ...tool})
-    provenance.catch(() => undefined)
-    tasks.push({
-      title: 'Attest provenance',
-      task: async (c) => {
-        const {predicate, warnings} = await provenance
-        c.warnings.push(...warnings)
-        await Promise.all(provenanceConfigs.flatMap((planned) => planned.targets.map((target) => queueProvenance(c, planned, target, predicate))))
-      },
-    })
-  }
-
-  tasks.push({title: 'Write to the registry', task: (c, task) => task.newListr(writeTasks(c, input.concurrency, input.signal), {concurrent: true, exitOnError: false})})
-  // Interrupted before the writes: nothing is written at all.
-  for (const task of tasks) {
-    const work = task.task
-    task.task = (c, t) => {
-      if (input.signal?.aborted) throw new PluginError('INTERRUPTED', 'interrupted before anything was written')
-      return work(c, t)
-    }
-  }
-
-  try {
-    await runTasks(tasks, ctx, input.output)
-  } catch (error) {
-    // listr2 rethrows the first failure; the preflight summary is the message that matters.
+  await (input.runSteps ?? runSteps)(steps.map((s) => stopWhenAborted(s, input.signal)), ctx).catch((error: unknown) => {
+    // The first failure is rethrown; when preflight found problems, their summary is the message that matters.
     if (ctx.problems.length > 0) assertNoProblems(ctx)
     throw error
-  }
+  })
+  return report(input, plan, ctx)
+}
 
+/** Read-only, so these start before preflight has passed; their outcome is looked at only after. One read of the signed manifest serves the SBOM and the provenance. */
+function startReads(input: SignerPhaseInput, plan: ReportPlan) {
+  const exportsSbom = plan.configs.some((c) => c.config.exportSbom !== 'none')
+  const attestsProvenance = plan.configs.some((c) => c.config.provenance)
+  const repository = plan.tags[0]!.repository
+  const signed = exportsSbom || attestsProvenance ? input.client.getManifest(repository, plan.digest) : undefined
+  const sboms = exportsSbom ? signed!.then((manifest) => collectSboms(input.client, repository, manifest, input.sbomLimits)) : undefined
+  const tool = input.provenance ?? {builder: {id: 'urn:pack-ts:plugin-sign', version: {}}, env: {}}
+  const provenance = attestsProvenance ? buildProvenance(input.client, {repository, manifest: signed!, tags: input.report.tags, ...tool}) : undefined
+  for (const read of [signed, sboms, provenance]) read?.catch(() => undefined)
+  return {sboms, provenance}
+}
+
+function preflight(input: SignerPhaseInput, plan: ReportPlan): Step<PhaseContext>[] {
+  return [
+    {title: 'Preflight: read access, digests, write access, keys', steps: () => preflightSteps(input.client, plan, input.identityToken), concurrency: input.concurrency},
+    {title: 'Check preflight results', run: (c) => assertNoProblems(c)},
+  ]
+}
+
+function signing(input: SignerPhaseInput, plan: ReportPlan): Step<PhaseContext> {
+  return {title: 'Sign', steps: (c) => signSteps(plan, c), concurrency: input.concurrency}
+}
+
+function sbomExport(input: SignerPhaseInput, plan: ReportPlan, sboms: Promise<{subjects: SbomSubject[]; warnings: string[]}>): Step<PhaseContext>[] {
+  return [
+    {
+      title: 'Read the SBOM from the image',
+      run: async (c) => {
+        const read = await sboms
+        c.sboms = read.subjects
+        c.warnings.push(...read.warnings)
+      },
+    },
+    {title: 'Export the SBOM', skip: (c) => (c.sboms?.length ?? 0) === 0, steps: (c) => sbomSteps(plan, c), concurrency: input.concurrency},
+  ]
+}
+
+function provenanceAttestation(plan: ReportPlan, provenance: Promise<{predicate: Buffer; warnings: string[]}>): Step<PhaseContext> {
+  return {
+    title: 'Attest provenance',
+    run: async (c) => {
+      const {predicate, warnings} = await provenance
+      c.warnings.push(...warnings)
+      const configs = plan.configs.filter((planned) => planned.config.provenance)
+      await Promise.all(configs.flatMap((planned) => planned.targets.map((target) => queueProvenance(c, planned, target, predicate))))
+    },
+  }
+}
+
+function writing(input: SignerPhaseInput): Step<PhaseContext> {
+  return {title: 'Write to the registry', steps: (c) => writeSteps(c, input.concurrency, input.signal)}
+}
+
+/** Interrupted before the writes: nothing is written at all. */
+function stopWhenAborted(step: Step<PhaseContext>, signal: AbortSignal | undefined): Step<PhaseContext> {
+  return {
+    ...step,
+    run: (c) => {
+      if (signal?.aborted) throw new PluginError('INTERRUPTED', 'interrupted before anything was written')
+      return step.run?.(c)
+    },
+  }
+}
+
+/** What was pushed, in the order it was asked for; SIGNING_INCOMPLETE when any step failed. */
+function report(input: SignerPhaseInput, plan: ReportPlan, ctx: PhaseContext): SignerPhaseResult {
   const pushed = ctx.pushed.sort((a, b) => a.order - b.order).map((p) => p.artifact)
   if (ctx.failures.length > 0) {
     const done = pushed.map((p) => `${p.kind} ${p.repository}${p.tag ? `:${p.tag}` : `@${p.referrer}`}`).join(', ') || 'nothing'
@@ -149,20 +173,20 @@ export async function signReport(input: SignReportInput): Promise<SignReportResu
   return {image: {digest: plan.digest, tags: input.report.tags}, pushed, warnings: ctx.warnings}
 }
 
-function preflightTasks(client: RegistryClient, plan: ReportPlan, identityToken: string | undefined): Task<PhaseContext>[] {
+function preflightSteps(client: RegistryClient, plan: ReportPlan, identityToken: string | undefined): Step<PhaseContext>[] {
   return [
-    ...plan.tags.map((tag, i) => ({title: `Read ${referenceName(tag)}`, task: (c: PhaseContext) => checkTag(client, plan, i, c)})),
-    ...writeTargets(plan).map((repository) => ({title: `Write access to ${repositoryName(repository)}`, task: (c: PhaseContext) => checkWrite(client, repository, c)})),
+    ...plan.tags.map((tag, i) => ({title: `Read ${referenceName(tag)}`, run: (c: PhaseContext) => checkTag(client, plan, i, c)})),
+    ...writeTargets(plan).map((repository) => ({title: `Write access to ${repositoryName(repository)}`, run: (c: PhaseContext) => checkWrite(client, repository, c)})),
     ...plan.configs.map((planned, i) =>
       planned.config.keyless
-        ? {title: `Get a Fulcio certificate for ${planned.label}`, task: (c: PhaseContext) => checkKeyless(plan, i, c, identityToken)}
-        : {title: `Load key of ${planned.label}`, task: (c: PhaseContext) => checkKey(plan, i, c)},
+        ? {title: `Get a Fulcio certificate for ${planned.label}`, run: (c: PhaseContext) => checkKeyless(plan, i, c, identityToken)}
+        : {title: `Load key of ${planned.label}`, run: (c: PhaseContext) => checkKey(plan, i, c)},
     ),
   ]
 }
 
 /** Each config × image repository, for the image digest and, with `recursive`, each platform manifest. */
-function signTasks(plan: ReportPlan, ctx: PhaseContext): Task<PhaseContext>[] {
+function signSteps(plan: ReportPlan, ctx: PhaseContext): Step<PhaseContext>[] {
   const manifest = ctx.manifest!
   const top: Descriptor = {mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.bytes.length}
   const children = isIndexMediaType(manifest.mediaType) ? (manifest.json as ImageIndex).manifests : []
@@ -174,7 +198,7 @@ function signTasks(plan: ReportPlan, ctx: PhaseContext): Task<PhaseContext>[] {
         const what = `sign ${repositoryName(target.imageRepository)}@${descriptor.digest} with ${planned.label}`
         return {
           title: `Sign ${repositoryName(target.imageRepository)}@${short(descriptor.digest)} with ${planned.label} → ${repositoryName(target.signatureRepository)} (${planned.config.format})`,
-          task: () =>
+          run: () =>
             step(ctx, what, async () => {
               const queued = await queueSignature(ctx.publisher, {...target, descriptor}, plan.annotations, signingOptions(planned, ctx, index))
               collect(ctx, order, queued, (w) => artifact('signature', planned, target, descriptor.digest, w))
@@ -197,7 +221,7 @@ function collect(ctx: PhaseContext, order: number, queued: Queued, describe: (w:
 }
 
 /** One task per destination: its entries written in one cycle. */
-function writeTasks(ctx: PhaseContext, concurrency: number, signal?: AbortSignal): Task<PhaseContext>[] {
+function writeSteps(ctx: PhaseContext, concurrency: number, signal?: AbortSignal): Step<PhaseContext>[] {
   const slots = new WorkSlots(concurrency)
   const notStarted = () => new PluginError('INTERRUPTED', 'not started: the run was interrupted')
   const batches = ctx.publisher.batches().map((batch) => ({
@@ -207,7 +231,7 @@ function writeTasks(ctx: PhaseContext, concurrency: number, signal?: AbortSignal
   const replacements = ctx.replacements.map(({title, write}) => ({title, write: () => (signal?.aborted ? Promise.reject(notStarted()) : write())}))
   return [...batches, ...replacements].map(({title, write}) => ({
     title,
-    task: () => step(ctx, title.replace(/^Write/, 'write'), write),
+    run: () => step(ctx, title.replace(/^Write/, 'write'), write),
   }))
 }
 
@@ -222,14 +246,14 @@ function signingOptions(planned: PlannedConfig, ctx: PhaseContext, index: number
   return {...ctx.signing[index]!, format: planned.config.format, dockerMediaTypes: planned.config.dockerMediaTypes}
 }
 
-function sbomTasks(plan: ReportPlan, ctx: PhaseContext): Task<PhaseContext>[] {
+function sbomSteps(plan: ReportPlan, ctx: PhaseContext): Step<PhaseContext>[] {
   return plan.configs.flatMap((planned, index) =>
     planned.config.exportSbom === 'none'
       ? []
       : planned.targets.flatMap((target) =>
           (ctx.sboms ?? []).map((subject) => ({
             title: `${planned.config.exportSbom === 'attestation' ? `Attest ${plural(subject.documents.length, 'SBOM document')}` : 'Attach one SBOM document'} of ${repositoryName(target.imageRepository)}@${short(subject.digest)} with ${planned.label}`,
-            task: () =>
+            run: () =>
               step(ctx, `SBOM ${planned.config.exportSbom} for ${repositoryName(target.imageRepository)}@${subject.digest} with ${planned.label}`, () =>
                 exportSbom(planned, target, subject, ctx, index),
               ),
@@ -281,7 +305,7 @@ async function queueProvenance(ctx: PhaseContext, planned: PlannedConfig, target
   })
 }
 
-/** CycloneDX first, then SPDX, then Syft; within a format, by path (documented in README). */
+/** CycloneDX first, then SPDX, then Syft; within a format, by path (documented in docs/config.md). */
 function attachmentOrder(documents: readonly SbomSubject['documents'][number][]) {
   const rank = {cyclonedx: 0, spdx: 1, syft: 2} as const
   return [...documents].sort((a, b) => rank[a.format] - rank[b.format] || a.path.localeCompare(b.path))
