@@ -1,6 +1,7 @@
 // npm run bench: our CLI against Debian's cosign 2.5 on one loopback registry, in the same run,
 // alternating the two tools (a warm-up pair first, then PAIRS pairs). Prints medians, min–max and
-// ratios, counts HTTP requests through a proxy, and writes bench/results.json and the README table.
+// ratios, counts HTTP requests through a proxy, and writes bench/results.json, bench/chart.svg and the
+// table in docs/performance.md (between its <!-- bench:start --> and <!-- bench:end --> markers).
 //   node bench/run.mjs [--quick] [--no-write] [--only release]
 // --quick: tiny N, one pair, nothing written (the CI check that this script still runs).
 // --only release: just the release figures (one image, two tags, its SBOM attested with two keys); nothing written.
@@ -252,12 +253,12 @@ try {
   if (write) {
     writeFileSync(join(repoRoot, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n')
     writeFileSync(join(repoRoot, 'bench', 'chart.svg'), renderChart(results.chart, `sign: wall time, ${results.date}, ${results.cores} cores (medians; log–log)`))
-    const readmePath = join(repoRoot, 'README.md')
-    const readme = readFileSync(readmePath, 'utf8')
+    const tablePath = join(repoRoot, 'docs', 'performance.md')
+    const page = readFileSync(tablePath, 'utf8')
     const start = '<!-- bench:start -->'
     const end = '<!-- bench:end -->'
-    if (readme.includes(start)) {
-      writeFileSync(readmePath, readme.slice(0, readme.indexOf(start) + start.length) + '\n' + table + '\n' + readme.slice(readme.indexOf(end)))
+    if (page.includes(start)) {
+      writeFileSync(tablePath, page.slice(0, page.indexOf(start) + start.length) + '\n' + table + '\n' + page.slice(page.indexOf(end)))
     }
   }
 } finally {

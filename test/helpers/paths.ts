@@ -12,3 +12,9 @@ function findRoot(): string {
 export const repoRoot = findRoot()
 export const cliBin = join(repoRoot, 'bin', 'run.js')
 export const cosignBin = join(repoRoot, '.cache', 'cosign', 'usr', 'bin', 'cosign')
+/** Debian forky's cosign 3.1, unpacked by test/setup/deps.sh next to trixie's 2.5. */
+export const cosign3Bin = join(repoRoot, '.cache', 'cosign3', 'usr', 'bin', 'cosign')
+
+export function cosign3Path(): string {
+  return cosign3Bin
+}

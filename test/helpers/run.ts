@@ -1,7 +1,7 @@
 import {spawn} from 'node:child_process'
 import {existsSync} from 'node:fs'
 
-import {cliBin, cosignBin} from './paths.js'
+import {cliBin, cosign3Bin, cosignBin} from './paths.js'
 
 export interface RunResult {
   code: number
@@ -47,6 +47,15 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<RunRes
 export function runCosign(args: string[], options: RunOptions = {}): Promise<RunResult> {
   if (!existsSync(cosignBin)) throw new Error(`cosign not found at ${cosignBin}: run test/setup/deps.sh`)
   return run(cosignBin, args, {...options, env: {COSIGN_EXPERIMENTAL: '0', TUF_ROOT: '/nonexistent-tuf', ...options.env}})
+}
+
+/**
+ * The real cosign 3.1 from Debian forky; its absence fails the test. Offline as runCosign is: no TUF
+ * (key-based checks with --insecure-ignore-tlog need no trusted root), no network beyond the registry.
+ */
+export function runCosign3(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  if (!existsSync(cosign3Bin)) throw new Error(`cosign 3 not found at ${cosign3Bin}: run test/setup/deps.sh`)
+  return run(cosign3Bin, args, {...options, env: {COSIGN_EXPERIMENTAL: '0', TUF_ROOT: '/nonexistent-tuf', ...options.env}})
 }
 
 /** A clean environment: no inherited registry credentials, cosign settings or CI identity tokens leak into a test. */

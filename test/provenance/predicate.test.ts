@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
 import {isPluginError} from '../../src/errors.js'
-import {BUILD_TYPE, LABELS, type ProvenancePredicate, type ResourceDescriptor, invocationId, provenancePredicate} from '../../src/provenance/predicate.js'
+import {BUILD_TYPE, LABELS, type ResourceDescriptor, invocationId, provenancePredicate} from '../../src/provenance/predicate.js'
+import {assertSlsaV1Provenance as assertSlsaV1, slsaV1ProvenanceProblems} from '../helpers/slsa.js'
 
 /** Labels as the lifecycle writes them on an app image built by three buildpacks from a git checkout. */
 const COMMIT = 'a'.repeat(40)
@@ -25,26 +26,6 @@ const labels = {
   [LABELS.project]: JSON.stringify({source: {type: 'git', version: {commit: COMMIT}, metadata: {repository: 'https://git.example.com/shop/api', refs: ['main']}}}),
 }
 const builder = {id: 'urn:pack-ts:plugin-sign', version: {'@pack-ts/plugin-sign': '0.1.0'}}
-
-/**
- * The required fields and shapes of the SLSA v1 provenance predicate (slsa.dev/spec/v1.0/provenance
- * and the in-toto ResourceDescriptor): what a verifier's schema check rejects.
- */
-function assertSlsaV1(predicate: ProvenancePredicate): void {
-  const uri = /^[a-z][a-z0-9+.-]*:\S+$/i
-  assert.match(predicate.buildDefinition.buildType, uri, 'buildType is a URI')
-  assert.equal(typeof predicate.buildDefinition.externalParameters, 'object', 'externalParameters is an object')
-  assert.match(predicate.runDetails.builder.id, uri, 'builder.id is a URI')
-  for (const dependency of predicate.buildDefinition.resolvedDependencies) {
-    assert.ok(dependency.uri !== undefined || dependency.digest !== undefined, `a ResourceDescriptor needs uri or digest: ${JSON.stringify(dependency)}`)
-    if (dependency.uri !== undefined) assert.match(dependency.uri, uri)
-    for (const [algorithm, value] of Object.entries(dependency.digest ?? {})) assert.match(value, algorithm === 'gitCommit' ? /^[0-9a-f]{40}$/ : /^[0-9a-f]{64}$/)
-  }
-
-  for (const time of [predicate.runDetails.metadata?.startedOn, predicate.runDetails.metadata?.finishedOn]) {
-    if (time !== undefined) assert.ok(!Number.isNaN(Date.parse(time)) && /Z$|[+-]\d\d:\d\d$/.test(time), `RFC 3339: ${time}`)
-  }
-}
 
 const kinds = (dependencies: ResourceDescriptor[]) => dependencies.map((d) => d.annotations?.kind)
 
@@ -105,6 +86,46 @@ describe('SLSA v1 provenance predicate', () => {
     assert.match(warnings[0]!, /no io\.buildpacks\.build\.metadata label/)
     assertSlsaV1(predicate)
     assert.deepEqual(predicate.buildDefinition.resolvedDependencies, [])
+  })
+
+  it("the SLSA v1 schema check: our predicate (with the host's inputs) passes, each broken required field is caught", () => {
+    const {predicate} = provenancePredicate({
+      labels,
+      tags: ['r/app:v1'],
+      builder,
+      host: {builder: `registry.example.com/builder@sha256:${'e'.repeat(64)}`, startedOn: '2026-11-30T10:00:00Z', finishedOn: '2026-11-30T10:02:00.5+01:00'},
+      env: {CI_JOB_URL: 'https://gitlab.example.com/shop/api/-/jobs/7'},
+    })
+    assert.deepEqual(slsaV1ProvenanceProblems(JSON.parse(JSON.stringify(predicate))), [])
+    // The schema allows a descriptor of content alone, and other algorithms at their own lengths.
+    const content = {content: Buffer.from('x').toString('base64')}
+    const sha512 = {uri: 'https://example.com/a', digest: {sha512: 'f'.repeat(128)}}
+    assert.deepEqual(slsaV1ProvenanceProblems({...predicate, buildDefinition: {...predicate.buildDefinition, resolvedDependencies: [content, sha512]}}), [])
+
+    const broken = (change: (p: any) => void): string[] => {
+      const copy = JSON.parse(JSON.stringify(predicate))
+      change(copy)
+      return slsaV1ProvenanceProblems(copy)
+    }
+    const cases: [string, (p: any) => void, RegExp][] = [
+      ['no buildType', (p) => delete p.buildDefinition.buildType, /buildDefinition\.buildType: required/],
+      ['buildType not a URI', (p) => (p.buildDefinition.buildType = 'cnb build'), /buildDefinition\.buildType: not a URI/],
+      ['no externalParameters', (p) => delete p.buildDefinition.externalParameters, /externalParameters: required/],
+      ['externalParameters a list', (p) => (p.buildDefinition.externalParameters = ['r/app:v1']), /externalParameters: required, an object/],
+      ['no builder.id', (p) => delete p.runDetails.builder.id, /runDetails\.builder\.id: required/],
+      ['no runDetails', (p) => delete p.runDetails, /^runDetails: required/],
+      ['a descriptor with neither uri, digest nor content', (p) => p.buildDefinition.resolvedDependencies.push({name: 'x', annotations: {}}), /resolvedDependencies\[\d+\]: a ResourceDescriptor needs at least one of uri, digest, content/],
+      ['an uppercase digest', (p) => (p.buildDefinition.resolvedDependencies[0].digest = {gitCommit: 'A'.repeat(40)}), /resolvedDependencies\[0\]\.digest\.gitCommit: not lowercase hex/],
+      ['a sha256 of the wrong length', (p) => (p.buildDefinition.resolvedDependencies[0].digest = {sha256: 'a'.repeat(40)}), /digest\.sha256: 40 hex digits, sha256 has 64/],
+      ['a prefixed digest', (p) => (p.buildDefinition.resolvedDependencies[0].digest = {sha256: `sha256:${'a'.repeat(64)}`}), /digest\.sha256: not lowercase hex/],
+      ['an empty digest', (p) => (p.buildDefinition.resolvedDependencies[0].digest = {}), /digest: a non-empty map/],
+      ['a date without a zone', (p) => (p.runDetails.metadata.startedOn = '2026-11-30T10:00:00'), /startedOn: not an RFC 3339 timestamp/],
+      ['a date only', (p) => (p.runDetails.metadata.finishedOn = '2026-11-30'), /finishedOn: not an RFC 3339 timestamp/],
+    ]
+    for (const [name, change, expected] of cases) {
+      const problems = broken(change)
+      assert.ok(problems.some((problem) => expected.test(problem)), `${name}: ${JSON.stringify(problems)}`)
+    }
   })
 
   it('a malformed label is an error naming the label', () => {
