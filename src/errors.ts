@@ -1,8 +1,7 @@
-/**
- * Every failure a user can cause or meet is a PluginError: a code (stable, asserted by tests and
- * documented with its exit code), and one sentence written for the user — what went wrong, where,
- * and how to fix it. Library code throws these; only the command layer prints them.
- */
+// Every failure a user can cause or meet is a PluginError: a code (stable, asserted by tests and
+// documented with its exit code), and one sentence written for the user — what went wrong, where,
+// and how to fix it. Library code throws these; only the command layer prints them.
+
 export type ErrorCode =
   | 'USAGE' // bad flag value or combination
   | 'CONFIG_INVALID' // cosign.toml / report.toml malformed or failing the schema

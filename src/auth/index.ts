@@ -15,4 +15,4 @@ export {
   type RegistryAuthHooks,
 } from './hook.js'
 export {CNB_REGISTRY_AUTH} from './cnb-registry-auth.js'
-export {DOCKER_HUB, DOCKER_HUB_AUTH_KEY, normalizeRegistry} from './registry-host.js'
+export {DOCKER_HUB_AUTH_KEY, normalizeRegistry} from './registry-host.js'

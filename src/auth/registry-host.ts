@@ -1,20 +1,14 @@
-/**
- * Registry host normalisation. Docker config files, CNB_REGISTRY_AUTH and callers spell the same
- * registry in several ways (`ghcr.io`, `https://ghcr.io`, `http://ghcr.io/v1/`, `docker.io`...);
- * every lookup goes through {@link normalizeRegistry} so that they all meet on one key.
- */
+import {DOCKER_HUB, dockerHubAlias} from '../reference/reference.js'
 
-/** The canonical name of Docker Hub's registry (what go-containerregistry calls DefaultRegistry). */
-export const DOCKER_HUB = 'index.docker.io'
+// Registry host normalisation. Docker config files, CNB_REGISTRY_AUTH and callers spell the same
+// registry in several ways (`ghcr.io`, `https://ghcr.io`, `http://ghcr.io/v1/`, `docker.io`...);
+// every lookup goes through normalizeRegistry so that they all meet on one key.
 
 /**
  * The key docker stores Hub credentials under, and the server URL credential helpers are asked
  * for when the registry is Docker Hub (docker login has always used it; helpers index by it).
  */
 export const DOCKER_HUB_AUTH_KEY = 'https://index.docker.io/v1/'
-
-// Names that all mean Docker Hub. `registry-1.docker.io` is where Hub's API actually answers.
-const HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io'])
 
 /**
  * The host[:port] a registry string names, lower-cased, with Hub aliases folded to
@@ -30,7 +24,7 @@ export function normalizeRegistry(value: string): string {
   if (at !== -1) host = host.slice(at + 1)
   // DNS names are case-insensitive; docker keys are not, so fold here to make them match.
   host = host.toLowerCase()
-  return HUB_ALIASES.has(host) ? DOCKER_HUB : host
+  return dockerHubAlias(host) ? DOCKER_HUB : host
 }
 
 /** What to write on a credential helper's stdin for a normalised registry (docker does the same). */

@@ -11,12 +11,11 @@ import {Interrupts} from './interrupt.js'
 import {createRegistryClient} from './registry-context.js'
 import {type SigningFlags, signingFromFlags} from './signing-flags.js'
 
-/**
- * `sign IMAGE...` as a person sees it: each image's `Signed …` line on stdout as soon as it is
- * done, a counter on stderr in a terminal, and at the end either the signatures or one error that
- * counts what is missing, after one line per distinct cause. Ctrl-C stops new writes (see
- * Interrupts) and reports the same way.
- */
+// `sign IMAGE...` as a person sees it: each image's `Signed …` line on stdout as soon as it is
+// done, a counter on stderr in a terminal, and at the end either the signatures or one error that
+// counts what is missing, after one line per distinct cause. Ctrl-C stops new writes (see
+// Interrupts) and reports the same way.
+
 export interface DirectOutput {
   log(line: string): void
   logToStderr(line: string): void

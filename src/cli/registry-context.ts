@@ -6,10 +6,9 @@ import {REGISTRY_AUTH_HOOK, type RegistryAuthHookResult, createKeychain} from '.
 import {PluginError, messageOf} from '../errors.js'
 import {RegistryClient} from '../registry/client.js'
 
-/**
- * A registry client wired to the credentials the user already has: the host's `registry-auth`
- * hook first (pack-ts answers it), then CNB_REGISTRY_AUTH, the docker config, anonymous.
- */
+// A registry client wired to the credentials the user already has: the host's `registry-auth`
+// hook first (pack-ts answers it), then CNB_REGISTRY_AUTH, the docker config, anonymous.
+
 export interface RegistryContextOptions {
   /** Hosts named by --insecure-registry. */
   insecureRegistries?: readonly string[]

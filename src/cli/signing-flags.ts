@@ -6,10 +6,9 @@ import {PluginError} from '../errors.js'
 import {loadSigner, passwordSource} from '../keys/index.js'
 import {type KeylessSigning, keySigning, type Signing} from '../signer/signing-method.js'
 
-/**
- * `sign`'s flags for keyless signing and the transparency log, and what they become. In `--report`
- * mode cosign.toml says all of this per config; only `--identity-token` applies there too.
- */
+// `sign`'s flags for keyless signing and the transparency log, and what they become. In `--report`
+// mode cosign.toml says all of this per config; only `--identity-token` applies there too.
+
 export const keylessFlags = {
   keyless: Flags.boolean({
     summary: 'Sign keyless instead of with --key: an OIDC identity token buys a short-lived Fulcio certificate; every signature is logged in Rekor.',

@@ -22,7 +22,7 @@ Signatures are cosign's classic format (the sha256-<hex>.sig tag) unless --forma
 Keyless (--keyless, or keyless = true in cosign.toml): an OIDC identity token (--identity-token, SIGSTORE_ID_TOKEN, or GitHub Actions' token) gets a short-lived certificate from Fulcio, and every signature is logged in Rekor. With a key, --tlog-upload (tlog-upload = true) logs signatures in Rekor too; it is off by default because on the public Rekor the image's name becomes public.`
 
   // oclif's generated usage cannot draw these overlapping exclusive/dependsOn groups (it printed
-  // empty choices: `[--password-file FILE | ]`, `[--tlog-upload |  | ]`): the two ways in, as README has them.
+  // empty choices: `[--password-file FILE | ]`, `[--tlog-upload |  | ]`): the two ways in, as README and docs/commands.md have them.
   static override usage = [
     '<%= command.id %> --report FILE --cosign-config FILE [--identity-token TOKEN|FILE] [--sbom-max-layer-mib MIB] [--sbom-max-uncompressed-mib MIB] [--sbom-max-document-mib MIB] [--insecure-registry HOST]... [--registry-ca FILE]... [--registry-timeout SECONDS] [--concurrency N] [-q] [--json]',
     '<%= command.id %> IMAGE... (--key FILE [--password-file FILE] [--tlog-upload] | --keyless [--identity-token TOKEN|FILE] [--fulcio-url URL]) [--rekor-url URL] [--tsa-url URL] [-a KEY=VALUE]... [--repository REGISTRY/REPO] [--docker-media-types] [--format classic|bundle|both] [--insecure-registry HOST]... [--registry-ca FILE]... [--registry-timeout SECONDS] [--concurrency N] [-q] [--json]',

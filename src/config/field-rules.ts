@@ -40,11 +40,6 @@ export function optionalWord(name: string, what: string): FieldRule<string | und
   return {name, absent: {value: undefined}, check: (value) => word(value, what)}
 }
 
-/** A file path; relative paths resolve against the config file's folder, not the working directory. */
-export function requiredPath(name: string, what: string): FieldRule<string> {
-  return {name, absent: {required: what}, check: (value, baseDir) => path(value, baseDir, what)}
-}
-
 /** An http(s) URL of a service (Fulcio, Rekor, a timestamp authority). */
 export function optionalUrl(name: string, what: string): FieldRule<string | undefined> {
   return {name, absent: {value: undefined}, check: (value) => url(value, what)}

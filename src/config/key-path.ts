@@ -1,8 +1,7 @@
-/**
- * A position inside a parsed TOML document: table keys and array indexes, e.g.
- * ['configs', 1, 'export-sbom']. Shared by the validators (to name what is wrong) and the line
- * scanner (to say where it is).
- */
+// A position inside a parsed TOML document: table keys and array indexes, e.g.
+// ['configs', 1, 'export-sbom']. Shared by the validators (to name what is wrong) and the line
+// scanner (to say where it is).
+
 export type KeyPath = readonly (string | number)[]
 
 const BARE_KEY = /^[A-Za-z0-9_-]+$/

@@ -13,7 +13,7 @@ import {DSSE_MEDIA_TYPE, EnvelopeChunks, envelopeParts, IN_TOTO_PAYLOAD_TYPE, pa
 import {compactInto, compactPieces, compactedLength} from './json-compact.js'
 import {sortedAnnotations} from './classic-signature.js'
 import {SIGNATURE_ANNOTATION} from './annotations.js'
-import {type AppendResult, type ExistingEntry, type PreparedLayer, type TagWriter, writePrepared} from './tag-writer.js'
+import {type ExistingEntry, type PreparedLayer} from './tag-writer.js'
 import {cosignTag} from './tags.js'
 
 /** docs/formats.md §2: an in-toto attestation in a DSSE envelope, appended to `sha256-<hex>.att`. */
@@ -196,6 +196,3 @@ export async function prepareAttestation(client: RegistryClient, request: Attest
   return {repository: request.attestationRepository, tag, layer: {content: envelope, descriptor, isEquivalent}, dockerMediaTypes: request.dockerMediaTypes}
 }
 
-export async function writeAttestation(writer: TagWriter, request: AttestationRequest): Promise<AppendResult> {
-  return writePrepared(writer, await prepareAttestation(writer.client, request))
-}

@@ -1,9 +1,8 @@
-/**
- * Base64 (standard alphabet, padded) of bytes fed in pieces of any size, handed out in chunks of
- * 1 MiB (the last one shorter). Encoded straight into buffers, with no string on the way: large
- * strings live outside V8's heap and linger until a full GC, which is what a 50 MiB SBOM's
- * envelope must not wait for.
- */
+// Base64 (standard alphabet, padded) of bytes fed in pieces of any size, handed out in chunks of
+// 1 MiB (the last one shorter). Encoded straight into buffers, with no string on the way: large
+// strings live outside V8's heap and linger until a full GC, which is what a 50 MiB SBOM's
+// envelope must not wait for.
+
 export const BASE64_CHUNK_BYTES = 1024 * 1024 // a multiple of 4: whole groups
 
 export class Base64Chunks {

@@ -6,7 +6,7 @@ import {type Descriptor} from '../registry/types.js'
 import {findExistingLayer} from './existing-layer.js'
 import {SIMPLE_SIGNING_MEDIA_TYPE, simpleSigningPayload} from './simple-signing.js'
 import {SIGNATURE_ANNOTATION} from './annotations.js'
-import {type AppendResult, type PreparedLayer, type TagWriter, writePrepared} from './tag-writer.js'
+import {type PreparedLayer} from './tag-writer.js'
 import {cosignTag} from './tags.js'
 
 /** docs/formats.md §1: a classic cosign signature, appended to the `sha256-<hex>.sig` image. */
@@ -65,10 +65,6 @@ export async function prepareClassicSignature(client: RegistryClient, request: C
     annotations: sortedAnnotations({...extra, [SIGNATURE_ANNOTATION]: signature.toString('base64')}),
   }
   return {repository: request.signatureRepository, tag, layer: {content: payload, descriptor, isEquivalent}, dockerMediaTypes: request.dockerMediaTypes}
-}
-
-export async function writeClassicSignature(writer: TagWriter, request: ClassicSignatureRequest): Promise<AppendResult> {
-  return writePrepared(writer, await prepareClassicSignature(writer.client, request))
 }
 
 /** cosign writes layer annotations from a Go map: sorted by name. */

@@ -1,4 +1,4 @@
-import {type Signer, type Verifier} from '../keys/index.js'
+import {type Verifier} from '../keys/index.js'
 import {Base64Chunks} from './base64-chunks.js'
 
 /** DSSE envelopes (in-toto attestations), signed over the pre-authentication encoding. */
@@ -18,10 +18,6 @@ export function paeHeader(payloadType: string, payloadLength: number): Buffer {
 
 export function pae(payloadType: string, payload: Buffer): Buffer {
   return Buffer.concat([paeHeader(payloadType, payload.length), payload])
-}
-
-export async function signEnvelope(signer: Signer, payloadType: string, payload: Buffer): Promise<Buffer> {
-  return envelopeBytes(payloadType, payload, await signer.sign(pae(payloadType, payload)))
 }
 
 /**

@@ -3,13 +3,12 @@ import {type RegistryClient} from '../registry/client.js'
 import {type BundleItem, type BundleSubject, type BundleWriteResult, type BundleWriter} from './bundle/write.js'
 import {type AppendResult, type PendingLayer, type PreparedLayer, TagWriter} from './tag-writer.js'
 
-/**
- * A run's writes, collected first and then written once per destination: every entry bound for
- * one cosign tag in one cycle of that tag, every bundle of one subject with one update of its
- * referrers index. Destinations are independent, so their writes run in parallel.
- *
- * Entries are queued with `layer` / `bundle`, whose promises settle once `batches()` have run.
- */
+// A run's writes, collected first and then written once per destination: every entry bound for
+// one cosign tag in one cycle of that tag, every bundle of one subject with one update of its
+// referrers index. Destinations are independent, so their writes run in parallel.
+//
+// Entries are queued with `layer` / `bundle`, whose promises settle once `batches()` have run.
+
 export interface PublishBatch {
   kind: 'tag' | 'referrers'
   /** `repo:tag`, or `repo@digest` for the referrers of a subject. */

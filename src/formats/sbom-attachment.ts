@@ -5,11 +5,10 @@ import {type Descriptor} from '../registry/types.js'
 import {buildSignatureImage} from './signature-image.js'
 import {cosignTag} from './tags.js'
 
-/**
- * docs/formats.md §3: an SBOM document attached under `sha256-<hex>.sbom`, one layer with the
- * document's own media type. Like `cosign attach sbom`, the tag is replaced, not appended.
- * cosign's readers (`cosign download sbom`) accept exactly one layer, so callers pick one document.
- */
+// docs/formats.md §3: an SBOM document attached under `sha256-<hex>.sbom`, one layer with the
+// document's own media type. Like `cosign attach sbom`, the tag is replaced, not appended.
+// cosign's readers (`cosign download sbom`) accept exactly one layer, so callers pick one document.
+
 export interface SbomAttachment {
   mediaType: string
   content: Buffer

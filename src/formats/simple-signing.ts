@@ -1,7 +1,6 @@
-/**
- * cosign's "simple signing" payload, compact JSON in exactly cosign's key order; `optional` holds
- * the -a annotations, or null when there are none.
- */
+// cosign's "simple signing" payload, compact JSON in exactly cosign's key order; `optional` holds
+// the -a annotations, or null when there are none.
+
 export const SIMPLE_SIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json'
 
 export interface SimpleSigningPayload {

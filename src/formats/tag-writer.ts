@@ -12,13 +12,12 @@ import {readBackDelay} from '../util/read-back.js'
 import {pauseWork} from '../util/work-slots.js'
 import {buildSignatureImage} from './signature-image.js'
 
-/**
- * Writes entries (layers) to a cosign tag (`.sig`, `.att`) in one cycle, however many there are:
- * one read, one merge, the new blobs uploaded in parallel, one manifest PUT, one read-back.
- *
- * One TagWriter per run: it remembers what the run learnt (tags it has seen, what existing entries
- * are), so a read-back or a second tag never asks the registry the same thing twice.
- */
+// Writes entries (layers) to a cosign tag (`.sig`, `.att`) in one cycle, however many there are:
+// one read, one merge, the new blobs uploaded in parallel, one manifest PUT, one read-back.
+//
+// One TagWriter per run: it remembers what the run learnt (tags it has seen, what existing entries
+// are), so a read-back or a second tag never asks the registry the same thing twice.
+
 export const MAX_SIGNATURE_LAYERS = 1000
 const MAX_WRITE_ATTEMPTS = 8
 /** Layers up to this size go up before the tag is read; larger ones only once they are needed. */
@@ -113,13 +112,6 @@ const unconfirmed = new WeakSet<object>()
 /** Whether a failed write had already put its manifest, so its entries are probably there (a re-run confirms). */
 export function isUnconfirmedWrite(error: unknown): boolean {
   return typeof error === 'object' && error !== null && unconfirmed.has(error)
-}
-
-/** One prepared entry written on its own (a batch goes through the Publisher). */
-export async function writePrepared(writer: TagWriter, prepared: PreparedLayer): Promise<AppendResult> {
-  if ('existing' in prepared) return prepared.existing
-  const [result] = await writer.append(prepared.repository, prepared.tag, [prepared.layer], {dockerMediaTypes: prepared.dockerMediaTypes})
-  return result!
 }
 
 interface EntryState {

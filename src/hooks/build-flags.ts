@@ -1,9 +1,8 @@
 import {type Command, Flags, type Interfaces, Parser} from '@oclif/core'
 
-/**
- * The flags `build --sign` adds to the host's `build`, and reading them back from argv. Shared by
- * the init hook (help), prerun (parse, fail fast) and postrun (sign).
- */
+// The flags `build --sign` adds to the host's `build`, and reading them back from argv. Shared by
+// the init hook (help), prerun (parse, fail fast) and postrun (sign).
+
 export {HOST_BUILD} from './host-build.js'
 
 /** Marks the flag definitions this plugin added, so a host's own `--sign` is told apart from ours. */

@@ -10,7 +10,7 @@ import {PluginError, isPluginError, messageOf} from '../errors.js'
 const FROM_BUILD = "pack-ts build's report"
 
 const CONTRACT =
-  "the host contract: build's run() resolves {report} (the parsed report.toml) or {reportPath} (its path); see \"Host contract\" in the @pack-ts/plugin-sign README"
+  "the host contract: build's run() resolves {report} (the parsed report.toml) or {reportPath} (its path); see docs/host.md (\"Host contract\") of @pack-ts/plugin-sign"
 
 /**
  * The exporter's report from what the host's `build` resolved, validated exactly as

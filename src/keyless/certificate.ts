@@ -2,11 +2,10 @@ import {pem, X509Certificate} from '@sigstore/core'
 
 import {type ErrorCode, messageOf, PluginError} from '../errors.js'
 
-/**
- * What a Fulcio certificate says about its holder. cosign matches `--certificate-identity` against
- * every subject alternative name and `--certificate-oidc-issuer` against the issuer extension:
- * 1.3.6.1.4.1.57264.1.8 (a DER UTF8String), or the legacy 1.3.6.1.4.1.57264.1.1 (raw bytes).
- */
+// What a Fulcio certificate says about its holder. cosign matches `--certificate-identity` against
+// every subject alternative name and `--certificate-oidc-issuer` against the issuer extension:
+// 1.3.6.1.4.1.57264.1.8 (a DER UTF8String), or the legacy 1.3.6.1.4.1.57264.1.1 (raw bytes).
+
 export const OID_ISSUER_V1 = '1.3.6.1.4.1.57264.1.1'
 export const OID_ISSUER_V2 = '1.3.6.1.4.1.57264.1.8'
 /** Fulcio's OtherName SAN for username identities. */

@@ -3,12 +3,11 @@ import {httpRequest, HttpTransportError} from '../http/http.js'
 import {splitCertificates} from './certificate.js'
 import {httpStatusError, oneLine} from './service-error.js'
 
-/**
- * Fulcio's v2 signingCert call: trade an identity token and a proof of possession of our key for
- * a certificate chain. Our own call rather than @sigstore/sign's FulcioSigner because that signer
- * asks for a new certificate on every signature and keeps only the leaf, while cosign asks once
- * per run and writes the rest of the chain into `dev.sigstore.cosign/chain`.
- */
+// Fulcio's v2 signingCert call: trade an identity token and a proof of possession of our key for
+// a certificate chain. Our own call rather than @sigstore/sign's FulcioSigner because that signer
+// asks for a new certificate on every signature and keeps only the leaf, while cosign asks once
+// per run and writes the rest of the chain into `dev.sigstore.cosign/chain`.
+
 export {DEFAULT_FULCIO_URL} from './defaults.js'
 
 export interface CertificateRequest {

@@ -4,13 +4,12 @@ import {messageOf, PluginError} from '../errors.js'
 import {redact, rememberSecret} from '../util/secrets.js'
 import {assertNotExpired, tokenClaims} from './jwt.js'
 
-/**
- * Where the OIDC identity token for keyless signing comes from, in sigstore's (and cosign's)
- * order: an explicit value (`--identity-token`), the SIGSTORE_ID_TOKEN environment variable, then
- * the CI system's ambient token where @sigstore/sign can fetch one (GitHub Actions, through
- * CIContextProvider). GitLab CI hands its token over as a variable: name it SIGSTORE_ID_TOKEN in
- * the job's `id_tokens`. The choice is made up front so a missing token fails before any signing.
- */
+// Where the OIDC identity token for keyless signing comes from, in sigstore's (and cosign's)
+// order: an explicit value (`--identity-token`), the SIGSTORE_ID_TOKEN environment variable, then
+// the CI system's ambient token where @sigstore/sign can fetch one (GitHub Actions, through
+// CIContextProvider). GitLab CI hands its token over as a variable: name it SIGSTORE_ID_TOKEN in
+// the job's `id_tokens`. The choice is made up front so a missing token fails before any signing.
+
 export type IdentityTokenSource = 'identity-token' | 'SIGSTORE_ID_TOKEN' | 'github-actions'
 
 export interface IdentityToken extends IdentityProvider {

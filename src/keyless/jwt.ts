@@ -1,10 +1,9 @@
 import {PluginError} from '../errors.js'
 
-/**
- * Reads an OIDC identity token's claims without verifying it: Fulcio verifies the token; we only
- * need its subject (for the proof of possession) and want to refuse garbage before a round trip.
- * Errors name where the token came from, never the token.
- */
+// Reads an OIDC identity token's claims without verifying it: Fulcio verifies the token; we only
+// need its subject (for the proof of possession) and want to refuse garbage before a round trip.
+// Errors name where the token came from, never the token.
+
 export interface TokenClaims {
   iss?: string
   sub?: string

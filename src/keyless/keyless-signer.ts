@@ -9,11 +9,10 @@ import {DEFAULT_FULCIO_URL, requestCertificateChain} from './fulcio.js'
 import {type IdentityToken, SOURCE_DESCRIPTION} from './identity-token.js'
 import {assertNotExpired, tokenClaims, tokenSubject} from './jwt.js'
 
-/**
- * Keyless signing: an ephemeral P-256 key, certified by Fulcio for the identity token's subject.
- * Like cosign, one certificate serves the whole run (every image signed by this signer); it is
- * requested on first use and again only when less than a minute of its ten is left.
- */
+// Keyless signing: an ephemeral P-256 key, certified by Fulcio for the identity token's subject.
+// Like cosign, one certificate serves the whole run (every image signed by this signer); it is
+// requested on first use and again only when less than a minute of its ten is left.
+
 export interface KeylessSignerOptions {
   identity: IdentityToken | IdentityProvider
   /** Default: public Sigstore's Fulcio. */

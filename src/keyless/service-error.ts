@@ -3,12 +3,11 @@ import {InternalError} from '@sigstore/sign'
 import {messageOf, PluginError} from '../errors.js'
 import {redact} from '../util/secrets.js'
 
-/**
- * Turns a failure talking to Fulcio, Rekor or a TSA into a PluginError. @sigstore/sign wraps an
- * HTTP answer in an InternalError whose cause carries `statusCode`; anything without a status
- * never got an answer (refused, reset, DNS, timeout). Messages name the service and its URL and
- * never include request bodies: a Fulcio request carries the identity token.
- */
+// Turns a failure talking to Fulcio, Rekor or a TSA into a PluginError. @sigstore/sign wraps an
+// HTTP answer in an InternalError whose cause carries `statusCode`; anything without a status
+// never got an answer (refused, reset, DNS, timeout). Messages name the service and its URL and
+// never include request bodies: a Fulcio request carries the identity token.
+
 export type SigstoreService = 'Fulcio' | 'Rekor' | 'the timestamp authority'
 
 export function serviceError(error: unknown, service: SigstoreService, url: string): PluginError {

@@ -6,12 +6,11 @@ import {HashAlgorithm} from '@sigstore/protobuf-specs'
 import {PluginError} from '../errors.js'
 import {DEFAULT_REKOR_URL, rekorWitness, type RekorWitnessOptions} from './witnesses.js'
 
-/**
- * Puts a signature we already made into Rekor, through @sigstore/sign's RekorWitness: a
- * `hashedrekord` entry for a signed payload (the classic format), a DSSE entry for an envelope.
- * `verificationPem` is what Rekor records as the signer: the Fulcio certificate (keyless) or the
- * public key (key-based), PEM — what cosign uploads in each case.
- */
+// Puts a signature we already made into Rekor, through @sigstore/sign's RekorWitness: a
+// `hashedrekord` entry for a signed payload (the classic format), a DSSE entry for an envelope.
+// `verificationPem` is what Rekor records as the signer: the Fulcio certificate (keyless) or the
+// public key (key-based), PEM — what cosign uploads in each case.
+
 export interface RekorOptions extends RekorWitnessOptions {
   /** Default: public Sigstore's Rekor. */
   url?: string

@@ -5,11 +5,10 @@ import {toTrustMaterial} from '@sigstore/verify'
 
 import {messageOf, PluginError} from '../errors.js'
 
-/**
- * A Sigstore trusted root file (`--trusted-root`, cosign's flag of the same name): the Fulcio CAs,
- * Rekor and CT log keys and TSAs that verification trusts. Read once, checked by building the
- * trust material from it, so a bad file fails before any signature is looked at.
- */
+// A Sigstore trusted root file (`--trusted-root`, cosign's flag of the same name): the Fulcio CAs,
+// Rekor and CT log keys and TSAs that verification trusts. Read once, checked by building the
+// trust material from it, so a bad file fails before any signature is looked at.
+
 export type {TrustedRoot}
 
 const MEDIA_TYPE = /^application\/vnd\.dev\.sigstore\.trustedroot(\+json;version=0\.1|\.v0\.\d+\+json)$/

@@ -4,11 +4,10 @@ import {DEFAULT_REKOR_URL} from './defaults.js'
 
 import {serviceError} from './service-error.js'
 
-/**
- * @sigstore/sign's witnesses, ready for a DSSEBundleBuilder/MessageSignatureBundleBuilder, with
- * their failures turned into PluginErrors that name the service. A few retries ride out a
- * transient 5xx/429 from the public instances.
- */
+// @sigstore/sign's witnesses, ready for a DSSEBundleBuilder/MessageSignatureBundleBuilder, with
+// their failures turned into PluginErrors that name the service. A few retries ride out a
+// transient 5xx/429 from the public instances.
+
 export {DEFAULT_REKOR_URL}
 
 export interface ServiceOptions {

@@ -1,11 +1,10 @@
 import {PluginError} from '../errors.js'
 
-/**
- * SLSA v1 provenance for a Cloud Native Buildpacks image, built from what the image records about
- * itself (the lifecycle's three config labels) and what the host knows about the build. Where
- * kpack lists only the source and the builder, this lists every buildpack, the run image and the
- * lifecycle too: what went into the image. Nothing here touches the network.
- */
+// SLSA v1 provenance for a Cloud Native Buildpacks image, built from what the image records about
+// itself (the lifecycle's three config labels) and what the host knows about the build. Where
+// kpack lists only the source and the builder, this lists every buildpack, the run image and the
+// lifecycle too: what went into the image. Nothing here touches the network.
+
 export const SLSA_PROVENANCE_V1 = 'https://slsa.dev/provenance/v1'
 /** Ours: documented in docs/provenance.md (external parameters, dependencies, what each means). */
 export const BUILD_TYPE = 'urn:pack-ts:buildtype:cnb-build:v1'

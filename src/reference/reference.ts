@@ -1,11 +1,16 @@
 import {PluginError} from '../errors.js'
 
-/**
- * Image references as docker and go-containerregistry read them: `[registry/]repo[:tag][@digest]`.
- * Docker Hub is `index.docker.io` with the `library/` prefix for one-word names, as cosign writes
- * it into `docker-reference`.
- */
+// Image references as docker and go-containerregistry read them: `[registry/]repo[:tag][@digest]`.
+// Docker Hub is `index.docker.io` with the `library/` prefix for one-word names, as cosign writes
+// it into `docker-reference`.
+// (go-containerregistry's DefaultRegistry; auth/ folds credential keys to it too).
+
 export const DOCKER_HUB = 'index.docker.io'
+
+/** Names that all mean Docker Hub. `registry-1.docker.io` is where Hub's API actually answers. */
+export function dockerHubAlias(host: string): boolean {
+  return host === 'docker.io' || host === DOCKER_HUB || host === 'registry-1.docker.io'
+}
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/
 const TAG = /^[\w][\w.-]{0,127}$/
@@ -98,7 +103,7 @@ function parseRepository(name: string, invalid: (why: string) => PluginError): R
   if (!REGISTRY.test(registry)) throw invalid(`"${registry}" is not a registry host`)
   // A DNS name has at most 253 characters (and so the canonical name stays under the input cap).
   if (registry.replace(/:\d{1,5}$/, '').length > 253) throw invalid('the registry host is longer than 253 characters')
-  if (registry === 'docker.io' || registry === 'registry-1.docker.io') registry = DOCKER_HUB
+  if (dockerHubAlias(registry)) registry = DOCKER_HUB
   if (registry === DOCKER_HUB && parts.length === 1) parts.unshift('library')
   if (parts.length === 0 || parts.some((p) => !PATH_COMPONENT.test(p))) {
     throw invalid('repository names use lowercase letters, digits and separators (. _ -), split by /')

@@ -1,8 +1,7 @@
-/**
- * The three SBOM formats the CNB platform spec allows in the SBOM layer, keyed by the file
- * extension the lifecycle uses, with what cosign needs to publish each one: the media type of a
- * `.sbom` attachment layer (docs/formats.md §3) and the in-toto predicate type of an attestation (§2).
- */
+// The three SBOM formats the CNB platform spec allows in the SBOM layer, keyed by the file
+// extension the lifecycle uses, with what cosign needs to publish each one: the media type of a
+// `.sbom` attachment layer (docs/formats.md §3) and the in-toto predicate type of an attestation (§2).
+
 export type SbomFormat = 'cyclonedx' | 'spdx' | 'syft'
 
 export interface SbomFormatInfo {

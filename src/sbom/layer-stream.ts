@@ -5,11 +5,10 @@ import {createGunzip} from 'node:zlib'
 import {isPluginError, messageOf, PluginError} from '../errors.js'
 import {limitExceeded, type SbomLimits} from './limits.js'
 
-/**
- * Turns a layer blob (a Buffer or a stream of chunks, e.g. a registry response body) into its
- * uncompressed tar bytes, chunk by chunk, enforcing the compressed and uncompressed limits as
- * bytes pass: a gzip bomb is cut off at the limit, with at most one inflated chunk in memory.
- */
+// Turns a layer blob (a Buffer or a stream of chunks, e.g. a registry response body) into its
+// uncompressed tar bytes, chunk by chunk, enforcing the compressed and uncompressed limits as
+// bytes pass: a gzip bomb is cut off at the limit, with at most one inflated chunk in memory.
+
 export type LayerCompression = 'gzip' | 'none'
 
 const GZIP_TYPES = new Set([

@@ -1,10 +1,9 @@
 import {PluginError} from '../errors.js'
 
-/**
- * Size limits for reading an SBOM layer. The layer comes from a registry we do not control, and a
- * few kilobytes of gzip can inflate to gigabytes, so every byte count is checked while streaming,
- * before the bytes are used, never after the fact.
- */
+// Size limits for reading an SBOM layer. The layer comes from a registry we do not control, and a
+// few kilobytes of gzip can inflate to gigabytes, so every byte count is checked while streaming,
+// before the bytes are used, never after the fact.
+
 export interface SbomLimits {
   /** Bytes of the layer blob as stored (compressed). */
   maxCompressedBytes: number

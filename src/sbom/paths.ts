@@ -1,13 +1,12 @@
 import {formatForFileName, type SbomFormatInfo} from './formats.js'
 
-/**
- * Where SBOM documents sit inside the CNB SBOM layer (platform spec, API 0.8+):
- *   layers/sbom/launch/<buildpack-id, / as _>/sbom.<ext>
- *   layers/sbom/launch/<buildpack-id, / as _>/<layer-name>/sbom.<ext>
- * The lifecycle's own SBOM sits under `buildpacksio_lifecycle` like any buildpack's.
- * `layers/sbom/build/...` and `layers/sbom/cache/...` never reach the app image's consumers and
- * are ignored, as is anything else in the layer.
- */
+// Where SBOM documents sit inside the CNB SBOM layer (platform spec, API 0.8+):
+//   layers/sbom/launch/<buildpack-id, / as _>/sbom.<ext>
+//   layers/sbom/launch/<buildpack-id, / as _>/<layer-name>/sbom.<ext>
+// The lifecycle's own SBOM sits under `buildpacksio_lifecycle` like any buildpack's.
+// `layers/sbom/build/...` and `layers/sbom/cache/...` never reach the app image's consumers and
+// are ignored, as is anything else in the layer.
+
 export interface SbomPathMatch {
   /** The normalised path: no leading `/` or `./`, no empty or `.` segments. */
   path: string

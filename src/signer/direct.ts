@@ -3,7 +3,7 @@ import {Publisher} from '../formats/publisher.js'
 import {isUnconfirmedWrite} from '../formats/tag-writer.js'
 import {type Repository, repositoryName} from '../reference/reference.js'
 import {type RegistryClient} from '../registry/client.js'
-import {mapLimit, settleLimit} from '../util/map-limit.js'
+import {mapLimit} from '../util/map-limit.js'
 import {WorkSlots} from '../util/work-slots.js'
 import {type ResolvedImage} from './resolve.js'
 import {type SigningOptions, type Written, queueSignature} from './write-signature.js'
@@ -81,13 +81,10 @@ export async function signImages(client: RegistryClient, images: readonly Resolv
     await preparing.catch(() => undefined)
   })
 
-  // One write per signature tag (and per referrers index): at most `concurrency` at work, and one
-  // waiting to read back its write lends its slot to the next (see WorkSlots).
+  // One write per signature tag (and per referrers index): the slots keep `concurrency` at work,
+  // and one waiting to read back its write lends its slot to the next (see WorkSlots).
   const slots = new WorkSlots(options.concurrency)
-  const batches = publisher.batches()
-  await settleLimit(batches, batches.length, (batch) =>
-    slots.run(() => (options.signal?.aborted ? batch.abandon(new NotStarted()) : batch.write())),
-  )
+  await Promise.allSettled(publisher.batches().map((batch) => slots.run(() => (options.signal?.aborted ? batch.abandon(new NotStarted()) : batch.write()))))
   await Promise.allSettled(queued.values())
   return outcomes
 }

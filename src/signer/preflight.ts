@@ -6,12 +6,11 @@ import {type FetchedManifest} from '../registry/types.js'
 import {distinct, type ReportPlan} from './report-plan.js'
 import {keySigning, type Signing} from './signing-method.js'
 
-/**
- * The RFC's first two steps, before anything is written: every tag readable and pointing at the
- * report's digest, every signature repository writable, every key loadable — or, for a keyless
- * config, an identity token found and a Fulcio certificate issued for it. Checks record problems
- * instead of throwing, so the user sees all of them at once.
- */
+// The RFC's first two steps, before anything is written: every tag readable and pointing at the
+// report's digest, every signature repository writable, every key loadable — or, for a keyless
+// config, an identity token found and a Fulcio certificate issued for it. Checks record problems
+// instead of throwing, so the user sees all of them at once.
+
 export interface PreflightState {
   problems: string[]
   /** The image manifest (by digest), kept for the SBOM step. */

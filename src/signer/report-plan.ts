@@ -2,10 +2,9 @@ import {type CosignConfig, type Report, type SigningConfig} from '../config/inde
 import {PluginError, isPluginError} from '../errors.js'
 import {type ImageReference, type Repository, parseReference, parseRepositoryName, repositoryName} from '../reference/reference.js'
 
-/**
- * What the signer phase will do, worked out from report.toml and cosign.toml before any network
- * access: the tags to check, the repositories that receive signatures, the keys to load.
- */
+// What the signer phase will do, worked out from report.toml and cosign.toml before any network
+// access: the tags to check, the repositories that receive signatures, the keys to load.
+
 export interface SigningTarget {
   /** The repository the image was exported to (its name goes into docker-reference). */
   imageRepository: Repository

@@ -5,11 +5,10 @@ import {isIndexMediaType} from '../registry/media-types.js'
 import {type Descriptor, type FetchedManifest, type ImageIndex, type ImageManifest} from '../registry/types.js'
 import {type SbomDocument, type SbomLimits, findSbomLayer, readSbomDocuments, resolveLimits} from '../sbom/index.js'
 
-/**
- * The RFC's SBOM step, read side: the SBOM documents of the image as the registry holds it (for
- * an index, of each platform manifest that has one). An image without an SBOM layer is a
- * warning, not a failure.
- */
+// The RFC's SBOM step, read side: the SBOM documents of the image as the registry holds it (for
+// an index, of each platform manifest that has one). An image without an SBOM layer is a
+// warning, not a failure.
+
 export interface SbomSubject {
   digest: string
   /** The manifest the SBOM belongs to (a bundle referrer's subject). */

@@ -3,11 +3,10 @@ import {type FulcioCertificate} from '../keyless/index.js'
 import {type Signer} from '../keys/index.js'
 import {type Witnessing} from './write-signature.js'
 
-/**
- * How signatures are made and witnessed — with a key or keyless (a Fulcio certificate for an OIDC
- * identity), with or without Rekor and a timestamp authority — as a cosign.toml config or the
- * `sign` flags say. A SigningConfig is one as it is.
- */
+// How signatures are made and witnessed — with a key or keyless (a Fulcio certificate for an OIDC
+// identity), with or without Rekor and a timestamp authority — as a cosign.toml config or the
+// `sign` flags say. A SigningConfig is one as it is.
+
 export interface SigningMethod {
   keyless: boolean
   /** Key-based: upload each signature to Rekor. Keyless always does, as cosign. */

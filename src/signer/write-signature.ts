@@ -11,15 +11,14 @@ import {type Signer} from '../keys/index.js'
 import {type Repository, repositoryName} from '../reference/reference.js'
 import {type Descriptor} from '../registry/types.js'
 
-/**
- * One signature or attestation in the configured format(s): classic (`.sig`/`.att` tags, what
- * cosign 2 reads), bundle (Sigstore bundles as OCI referrers, what cosign 3 writes), or both —
- * with a key or keyless, and witnessed by Rekor and a timestamp authority as configured.
- *
- * Queued, not written: it is signed (and witnessed) now, and the Publisher writes it with every
- * other entry bound for the same tag or subject. `written` settles once the Publisher's batches
- * have run; attach a handler to it at once.
- */
+// One signature or attestation in the configured format(s): classic (`.sig`/`.att` tags, what
+// cosign 2 reads), bundle (Sigstore bundles as OCI referrers, what cosign 3 writes), or both —
+// with a key or keyless, and witnessed by Rekor and a timestamp authority as configured.
+//
+// Queued, not written: it is signed (and witnessed) now, and the Publisher writes it with every
+// other entry bound for the same tag or subject. `written` settles once the Publisher's batches
+// have run; attach a handler to it at once.
+
 export interface Written {
   format: 'classic' | 'bundle'
   repository: string

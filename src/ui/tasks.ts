@@ -3,11 +3,10 @@ import {Listr, ListrLogger, type ListrTask, ProcessOutput} from 'listr2'
 import {type Step, type StepRunner} from '../signer/steps.js'
 import {plainOutput} from './plain-output.js'
 
-/**
- * How progress is shown: listr2's default renderer in a terminal; a plain line-per-event renderer
- * when stderr is not a TTY or CI is set; nothing with --json or --quiet. Progress always goes to
- * stderr so stdout stays pipeable (results, --json).
- */
+// How progress is shown: listr2's default renderer in a terminal; a plain line-per-event renderer
+// when stderr is not a TTY or CI is set; nothing with --json or --quiet. Progress always goes to
+// stderr so stdout stays pipeable (results, --json).
+
 export interface OutputMode {
   json: boolean
   quiet: boolean

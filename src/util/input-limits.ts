@@ -1,7 +1,7 @@
 import {open} from 'node:fs/promises'
 
 /**
- * Caps on what a user hands us, documented in README ("Input limits"). Each sits far above any
+ * Caps on what a user hands us, documented in docs/config.md ("Input limits"). Each sits far above any
  * real input, so only a wrong file or a runaway script meets one — and then it gets a clear error
  * instead of hundreds of MB of memory or a payload no verifier reads.
  */

@@ -12,18 +12,3 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   await Promise.all(Array.from({length: Math.max(1, Math.min(limit, items.length))}, worker))
   return results
 }
-
-/** Like Promise.allSettled over mapLimit: every item runs, failures are collected, not thrown. */
-export async function settleLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<({ok: true; value: R} | {ok: false; error: unknown})[]> {
-  return mapLimit(items, limit, async (item, index) => {
-    try {
-      return {ok: true as const, value: await fn(item, index)}
-    } catch (error) {
-      return {ok: false as const, error}
-    }
-  })
-}

@@ -11,11 +11,10 @@ import {readBundleReferrers} from '../formats/bundle/read.js'
 import {type TrustOptions, bundleVerifier} from './sigstore-verifier.js'
 import {type InTotoStatement, parseStatement} from '../formats/bundle/statement.js'
 
-/**
- * cosign verify / verify-attestation for bundles attached as referrers: each bundle is checked by
- * @sigstore/verify against the trust material (our public key, or a trusted root for keyless),
- * then its statement must name the image digest and carry the required annotations.
- */
+// cosign verify / verify-attestation for bundles attached as referrers: each bundle is checked by
+// @sigstore/verify against the trust material (our public key, or a trusted root for keyless),
+// then its statement must name the image digest and carry the required annotations.
+
 export interface BundleVerifyRequest extends TrustOptions {
   digest: string
   /** Where the referrers are: the image's repository, or the signature repository. */

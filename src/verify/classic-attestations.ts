@@ -8,11 +8,10 @@ import {type SignerInfo} from './classic-signatures.js'
 import {DSSE_MEDIA_TYPE} from '../formats/dsse.js'
 import {cosignTag} from '../formats/tags.js'
 
-/**
- * cosign verify-attestation for the classic `.att` tag: DSSE envelopes that verify (with the key,
- * or by their certificate and log entry), whose statement names this digest, optionally of one
- * predicate type.
- */
+// cosign verify-attestation for the classic `.att` tag: DSSE envelopes that verify (with the key,
+// or by their certificate and log entry), whose statement names this digest, optionally of one
+// predicate type.
+
 export interface VerifiedClassicAttestation extends SignerInfo {
   format: 'classic'
   predicateType: string

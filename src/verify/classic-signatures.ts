@@ -7,11 +7,10 @@ import {SIMPLE_SIGNING_MEDIA_TYPE, type SimpleSigningPayload, hasAnnotations, pa
 import {SIGNATURE_ANNOTATION} from '../formats/annotations.js'
 import {cosignTag} from '../formats/tags.js'
 
-/**
- * Reads the `.sig` image of a digest and keeps the signatures that verify (with the key, or by
- * their certificate and transparency-log entry), sign this digest, and carry the required
- * annotations — cosign verify's checks.
- */
+// Reads the `.sig` image of a digest and keeps the signatures that verify (with the key, or by
+// their certificate and transparency-log entry), sign this digest, and carry the required
+// annotations — cosign verify's checks.
+
 export interface VerifyRequest {
   digest: string
   signatureRepository: Repository

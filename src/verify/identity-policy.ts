@@ -1,11 +1,10 @@
 import {PluginError} from '../errors.js'
 import {type CertificateIdentity} from '../keyless/index.js'
 
-/**
- * Who must have signed, as cosign's verify flags say it. Like cosign, a keyless signature needs
- * an identity and an issuer constraint, exact or regular expression; a regular expression matches
- * anywhere in the value (Go's MatchString) unless anchored, and a leading `(?i)` is honoured.
- */
+// Who must have signed, as cosign's verify flags say it. Like cosign, a keyless signature needs
+// an identity and an issuer constraint, exact or regular expression; a regular expression matches
+// anywhere in the value (Go's MatchString) unless anchored, and a leading `(?i)` is honoured.
+
 export interface IdentityPolicy {
   certificateIdentity?: string
   certificateIdentityRegexp?: string

@@ -15,14 +15,13 @@ import {type SignerInfo, verifyClassicSignatures} from './classic-signatures.js'
 import {compilePolicy, type IdentityPolicy} from './identity-policy.js'
 import {verifyBundle} from './witnessed-bundle.js'
 
-/**
- * What `verify` checks: signatures (or attestations) in both formats — the classic cosign tags
- * and Sigstore bundle referrers — each reported with the format it was found in. With a key, as
- * cosign: the signature must verify with it, and a transparency-log entry, when the signature
- * carries one, must verify too (against `--trusted-root`). Keyless: the certificate must chain to
- * a Fulcio CA of the trusted root, name the identity and issuer asked for, and the signature must
- * be in the transparency log — unless `--insecure-ignore-tlog`.
- */
+// What `verify` checks: signatures (or attestations) in both formats — the classic cosign tags
+// and Sigstore bundle referrers — each reported with the format it was found in. With a key, as
+// cosign: the signature must verify with it, and a transparency-log entry, when the signature
+// carries one, must verify too (against `--trusted-root`). Keyless: the certificate must chain to
+// a Fulcio CA of the trusted root, name the identity and issuer asked for, and the signature must
+// be in the transparency log — unless `--insecure-ignore-tlog`.
+
 export interface TrustRequest {
   /** Key-based: the public key file. */
   keyFile?: string
@@ -193,7 +192,7 @@ function keyTrust(verifier: Verifier, trustedRoot: TrustedRoot | undefined, requ
       const signed = pae(envelope.payloadType, Buffer.from(envelope.payload))
       if (!envelope.signatures.some((s) => verifier.verify(signed, Buffer.from(s.sig)))) throw new PluginError('VERIFY_FAILED', OTHER_KEY)
       const root = logged(bundle.verificationMaterial.tlogEntries.length > 0)
-      verifyBundle(bundle, undefined, {trustedRoot: root ?? trustedRoot ?? EMPTY_ROOT(), publicKeyPem, insecureIgnoreTlog: root === undefined})
+      verifyBundle(bundle, undefined, {trustedRoot: root ?? trustedRoot ?? emptyTrustedRoot(), publicKeyPem, insecureIgnoreTlog: root === undefined})
       return {}
     },
   }
@@ -205,7 +204,7 @@ function identityOf(verified: {identity?: SignerInfo['identity']}): SignerInfo {
 
 /** A trusted root that trusts nothing: key-based bundles checked without a log. */
 let emptyRoot: TrustedRoot | undefined
-function EMPTY_ROOT(): TrustedRoot {
+function emptyTrustedRoot(): TrustedRoot {
   emptyRoot ??= parseTrustedRoot(
     {mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1', tlogs: [], certificateAuthorities: [], ctlogs: [], timestampAuthorities: []},
     'the empty trusted root',

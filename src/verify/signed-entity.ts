@@ -7,11 +7,10 @@ import {type SignedEntity, toSignedEntity} from '@sigstore/verify'
 import {messageOf, PluginError} from '../errors.js'
 import {type Verifier} from '../keys/index.js'
 
-/**
- * @sigstore/verify's view of a bundle (SignedEntity), and the few adjustments verify-bundle.ts
- * makes to it so @sigstore/verify checks what cosign checks. Each is a plain-data substitution on
- * the entity; nothing in @sigstore/verify is patched.
- */
+// @sigstore/verify's view of a bundle (SignedEntity), and the few adjustments verify-bundle.ts
+// makes to it so @sigstore/verify checks what cosign checks. Each is a plain-data substitution on
+// the entity; nothing in @sigstore/verify is patched.
+
 export function signedEntity(bundle: Bundle, artifact: Buffer | undefined): SignedEntity {
   if (bundle.content.$case === 'messageSignature') {
     if (artifact === undefined) throw new TypeError('verifying a message-signature bundle needs the signed artifact')

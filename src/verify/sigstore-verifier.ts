@@ -14,11 +14,10 @@ import {
 import {DIGEST, type Verifier} from '../keys/index.js'
 import {pae} from '../formats/dsse.js'
 
-/**
- * @sigstore/verify set up the way cosign verifies: with `--key` the bundle must be signed by that
- * key (its hint is not consulted) and needs no witness; with a trusted root (keyless) the
- * certificate must chain to it, with @sigstore/verify's default witness counts.
- */
+// @sigstore/verify set up the way cosign verifies: with `--key` the bundle must be signed by that
+// key (its hint is not consulted) and needs no witness; with a trusted root (keyless) the
+// certificate must chain to it, with @sigstore/verify's default witness counts.
+
 export interface TrustOptions {
   verifier?: Verifier
   trustMaterial?: TrustMaterial

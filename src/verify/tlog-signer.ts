@@ -2,11 +2,10 @@ import type {TransparencyLogEntry} from '@sigstore/bundle'
 
 import {PluginError} from '../errors.js'
 
-/**
- * The signer a Rekor entry records must be the signer we verified: the same certificate (keyless)
- * or public key. @sigstore/verify compares only the signature and digest; cosign also compares
- * the key, so that an entry logged by someone else for the same bytes does not count.
- */
+// The signer a Rekor entry records must be the signer we verified: the same certificate (keyless)
+// or public key. @sigstore/verify compares only the signature and digest; cosign also compares
+// the key, so that an entry logged by someone else for the same bytes does not count.
+
 export type ExpectedSigner = {certificateDer: Buffer} | {publicKeyDer: Buffer}
 
 export function assertTlogSigner(entry: TransparencyLogEntry, expected: ExpectedSigner): void {

@@ -19,16 +19,15 @@ import {
 import {assertTlogSigner, type ExpectedSigner} from './tlog-signer.js'
 import {verificationFailure} from './failure.js'
 
-/**
- * Verifies a Sigstore bundle with @sigstore/verify against a trusted root: the certificate chains
- * to a trusted CA at the signing time (keyless), its SCT checks out, the transparency-log entry's
- * signed timestamp and body match, and the signature verifies — then the identity policy. Classic
- * signatures come here too, turned into a bundle (classic-bundle.ts).
- *
- * Ours rather than @sigstore/verify's: the signature check goes through our key Verifier, the
- * signer a Rekor entry records must be the signature's signer (as cosign requires), and cosign's
- * --insecure-ignore-tlog / --insecure-ignore-sct behave as in cosign (signed-entity.ts).
- */
+// Verifies a Sigstore bundle with @sigstore/verify against a trusted root: the certificate chains
+// to a trusted CA at the signing time (keyless), its SCT checks out, the transparency-log entry's
+// signed timestamp and body match, and the signature verifies — then the identity policy. Classic
+// signatures come here too, turned into a bundle (classic-bundle.ts).
+//
+// Ours rather than @sigstore/verify's: the signature check goes through our key Verifier, the
+// signer a Rekor entry records must be the signature's signer (as cosign requires), and cosign's
+// --insecure-ignore-tlog / --insecure-ignore-sct behave as in cosign (signed-entity.ts).
+
 export interface BundleVerifyOptions {
   trustedRoot: TrustedRoot
   /** Who must have signed; required for a signature with a certificate. */

@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {describe, it} from 'node:test'
 
 import {credentialHelperFor, dockerConfigPath, inlineCredential, loadDockerConfig} from '../../src/auth/docker-config.js'
-import {DOCKER_HUB} from '../../src/auth/registry-host.js'
+import {DOCKER_HUB} from '../../src/reference/reference.js'
 import {SENTINEL, basic, rejectsWith, tempDir, writeDockerConfig} from './fixtures.js'
 
 async function load(t: Parameters<typeof tempDir>[0], content: unknown) {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
-import {DOCKER_HUB, helperServerUrl, lookupByRegistry, normalizeRegistry} from '../../src/auth/registry-host.js'
+import {helperServerUrl, lookupByRegistry, normalizeRegistry} from '../../src/auth/registry-host.js'
+import {DOCKER_HUB} from '../../src/reference/reference.js'
 
 describe('normalizeRegistry', () => {
   const cases: Array<[string, string]> = [

@@ -6,7 +6,8 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
-import {BUNDLE_MEDIA_TYPE, BundleWriter, COSIGN_SIGN_PREDICATE_TYPE, writeBundleAttestation, writeBundleSignature} from '../../src/formats/bundle/index.js'
+import {BUNDLE_MEDIA_TYPE, BundleWriter, COSIGN_SIGN_PREDICATE_TYPE} from '../../src/formats/bundle/index.js'
+import {writeBundleAttestation, writeBundleSignature} from '../helpers/write-one.js'
 import {verifyBundles} from '../../src/verify/index.js'
 import {
   loadSigner,

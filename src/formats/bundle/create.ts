@@ -4,10 +4,9 @@ import {type Artifact, DSSEBundleBuilder, type Signature, type Signer as Sigstor
 import {isKeySigner, type Signer, sigstoreSigner} from '../../keys/index.js'
 import {IN_TOTO_PAYLOAD_TYPE} from '../dsse.js'
 
-/**
- * Sigstore bundles (v0.3) over an in-toto statement, made by @sigstore/sign's DSSE builder: the
- * signer signs the DSSE pre-authentication encoding, each witness (Rekor, TSA) adds its entry.
- */
+// Sigstore bundles (v0.3) over an in-toto statement, made by @sigstore/sign's DSSE builder: the
+// signer signs the DSSE pre-authentication encoding, each witness (Rekor, TSA) adds its entry.
+
 export interface BundleSigning {
   /** A key we hold (key file, KMS) or any @sigstore/sign Signer, e.g. Fulcio for keyless. */
   signer: Signer | SigstoreSigner

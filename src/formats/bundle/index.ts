@@ -13,6 +13,4 @@ export {
   type BundleWriteResult,
   BundleWriter,
   signatureItem,
-  writeBundleAttestation,
-  writeBundleSignature,
 } from './write.js'

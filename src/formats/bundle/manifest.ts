@@ -5,12 +5,11 @@ import {descriptorJson} from '../descriptor-json.js'
 import {BUNDLE_MEDIA_TYPE, EMPTY_CONFIG} from './media-types.js'
 import {BundleAnnotation} from '../annotations.js'
 
-/**
- * The artifact manifest cosign pushes for a bundle (pkg/oci/remote/write.go `WriteReferrer`), in
- * go-containerregistry's field order: the empty config (which cosign also gives the
- * artifactType), the bundle as the one layer, the annotations (sorted, as Go writes maps), the
- * subject, and artifactType last.
- */
+// The artifact manifest cosign pushes for a bundle (pkg/oci/remote/write.go `WriteReferrer`), in
+// go-containerregistry's field order: the empty config (which cosign also gives the
+// artifactType), the bundle as the one layer, the annotations (sorted, as Go writes maps), the
+// subject, and artifactType last.
+
 export const EMPTY_CONFIG_DESCRIPTOR: Descriptor = {
   mediaType: MediaType.ociEmpty,
   size: EMPTY_CONFIG.length,

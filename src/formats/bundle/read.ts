@@ -6,11 +6,10 @@ import {type ImageManifest} from '../../registry/types.js'
 import {isCurrentBundle} from './media-types.js'
 import {BundleAnnotation} from '../annotations.js'
 
-/**
- * The Sigstore bundles attached to a digest as referrers (API or fallback tag): each referrer
- * manifest whose artifactType is a v0.3+ bundle, and its bundle layer read and parsed. Nothing
- * here is trusted yet: callers verify.
- */
+// The Sigstore bundles attached to a digest as referrers (API or fallback tag): each referrer
+// manifest whose artifactType is a v0.3+ bundle, and its bundle layer read and parsed. Nothing
+// here is trusted yet: callers verify.
+
 export interface BundleReferrer {
   /** Digest of the referrer manifest. */
   digest: string

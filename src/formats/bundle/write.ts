@@ -20,10 +20,9 @@ import {BundleAnnotation} from '../annotations.js'
 import {mayBeBundle} from './read.js'
 import {cosignSignStatement} from './statement.js'
 
-/**
- * cosign 3's storage of signatures and attestations (docs/formats.md §4): a DSSE bundle as the one
- * layer of an artifact manifest whose subject is the signed image, listed as its referrer.
- */
+// cosign 3's storage of signatures and attestations (docs/formats.md §4): a DSSE bundle as the one
+// layer of an artifact manifest whose subject is the signed image, listed as its referrer.
+
 export interface BundleSubject {
   imageRepository: Repository
   digest: string
@@ -69,16 +68,6 @@ export function signatureItem(request: Pick<BundleSignatureRequest, 'digest' | '
 export function attestationItem(request: Omit<BundleAttestationRequest, 'descriptor' | 'signatureRepository'>): BundleItem {
   const statement = inTotoStatement(repositoryName(request.imageRepository), request.digest, request.predicateType, request.predicate)
   return {signer: request.signer, witnesses: request.witnesses, predicateType: request.predicateType, statement}
-}
-
-export async function writeBundleSignature(writer: BundleWriter, request: BundleSignatureRequest): Promise<BundleWriteResult> {
-  const [result] = await writer.write(request, [signatureItem(request)])
-  return result!
-}
-
-export async function writeBundleAttestation(writer: BundleWriter, request: BundleAttestationRequest): Promise<BundleWriteResult> {
-  const [result] = await writer.write(request, [attestationItem(request)])
-  return result!
 }
 
 /** What a referrer is, as far as recognising our own goes; read once per run (manifests never change). */

@@ -1,0 +1,32 @@
+// One entry written on its own, for tests that look at a single write. The CLI writes batches
+// through the Publisher; these go through the same TagWriter and BundleWriter, one entry each.
+import {type AttestationRequest, prepareAttestation} from '../../src/formats/attestation.js'
+import {
+  attestationItem,
+  type BundleAttestationRequest,
+  type BundleSignatureRequest,
+  type BundleWriter,
+  type BundleWriteResult,
+  signatureItem,
+} from '../../src/formats/bundle/index.js'
+import {type AppendResult, type PreparedLayer, type TagWriter} from '../../src/formats/tag-writer.js'
+
+export async function writePrepared(writer: TagWriter, prepared: PreparedLayer): Promise<AppendResult> {
+  if ('existing' in prepared) return prepared.existing
+  const [result] = await writer.append(prepared.repository, prepared.tag, [prepared.layer], {dockerMediaTypes: prepared.dockerMediaTypes})
+  return result!
+}
+
+export async function writeAttestation(writer: TagWriter, request: AttestationRequest): Promise<AppendResult> {
+  return writePrepared(writer, await prepareAttestation(writer.client, request))
+}
+
+export async function writeBundleSignature(writer: BundleWriter, request: BundleSignatureRequest): Promise<BundleWriteResult> {
+  const [result] = await writer.write(request, [signatureItem(request)])
+  return result!
+}
+
+export async function writeBundleAttestation(writer: BundleWriter, request: BundleAttestationRequest): Promise<BundleWriteResult> {
+  const [result] = await writer.write(request, [attestationItem(request)])
+  return result!
+}
