@@ -94,7 +94,7 @@ With --attestations, verifies in-toto attestations instead (the .att tag and bun
     })
     const what = flags.attestations ? 'attestation(s)' : 'signature(s)'
     const byFormat = ['classic', 'bundle'].map((f) => `${result.verified.filter((v) => v.format === f).length} ${f}`).join(', ')
-    this.logToStderr(`Verified ${result.verified.length} ${what} on ${referenceName(reference)}@${image!.digest} ${trust.describe} (${byFormat})`)
+    this.logToStderr(`Verified ${result.verified.length} ${what} on ${referenceName({...reference, digest: image!.digest})} ${trust.describe} (${byFormat})`)
     if (!this.jsonEnabled()) this.log(JSON.stringify(result.verified.map((v) => v.payload)))
     return result.verified
   }

@@ -12,9 +12,11 @@ export abstract class BaseCommand extends Command {
     if (error instanceof Errors.ExitError) throw error
     const known = isPluginError(error)
     if (!known && (error instanceof Errors.CLIError || error.oclif?.exit !== undefined)) {
-      if (this.jsonEnabled()) return super.catch(error)
+      const exit = error.oclif?.exit ?? 2
+      // With --json, the same one line in the error document (oclif's own would dump its parser's state).
+      if (this.jsonEnabled()) return super.catch(Object.assign(new Errors.CLIError(oneLine(error.message), {exit, code: 'USAGE'}), {exitCode: exit}))
       this.logToStderr(`Error: ${oneLine(error.message)}`)
-      return this.exit(error.oclif?.exit ?? 2)
+      return this.exit(exit)
     }
 
     const message = known ? error.message : `unexpected error: ${messageOf(error)}`

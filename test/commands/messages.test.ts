@@ -104,6 +104,22 @@ describe('flag values out of range name the range', () => {
   }
 })
 
+describe('--json usage errors', () => {
+  it("are one small error document with our message and exit 2, not oclif's parser state", async () => {
+    for (const [args, message] of [
+      [['verify', '--json'], 'Missing 1 required arg: image (see --help)'],
+      [['sign', UNREACHABLE, '--key', 'k.key', '--concurrency', '0', '--json'], '--concurrency: expected a whole number from 1 to 64, got "0" (see --help)'],
+    ] as const) {
+      const result = await runCli([...args])
+      assert.equal(result.code, 2)
+      assert.ok(result.stdout.length < 500, `${result.stdout.length} bytes of JSON`)
+      const {error} = JSON.parse(result.stdout) as {error: {code: string; message: string}}
+      assert.equal(error.code, 'USAGE')
+      assert.equal(error.message, message)
+    }
+  })
+})
+
 describe('cosign parity', () => {
   it('-a k=v=w is refused, as cosign refuses it', async () => {
     const result = await runCli(['sign', UNREACHABLE, '--key', join(work, 'missing.key'), '-a', 'k=v=w'])

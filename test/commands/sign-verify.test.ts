@@ -109,6 +109,10 @@ describe('sign and verify against a registry without auth', () => {
     const verified = await runCli(['verify', image.reference, '--key', theirs.pub, '-a', 'by=cosign'])
     assert.equal(verified.code, 0, verified.stderr)
     assert.deepEqual(payloads(verified.stdout)[0].optional, {by: 'cosign'})
+    // The summary names the image once, with its digest: as a tag plus digest, or the digest alone.
+    assert.match(verified.stderr, new RegExp(`^Verified 1 signature\\(s\\) on ${image.reference.replace(/[.]/g, '\\.')}@${image.digest} `, 'm'))
+    const byDigest = await runCli(['verify', `${registry.host}/cosign-signed@${image.digest}`, '--key', theirs.pub])
+    assert.match(byDigest.stderr, new RegExp(`^Verified 1 signature\\(s\\) on ${registry.host.replace(/[.]/g, '\\.')}/cosign-signed@${image.digest} with`, 'm'))
     const json = await runCli(['verify', image.reference, '--key', theirs.pub, '--json'])
     assert.equal(JSON.parse(json.stdout).length, 1)
     const otherKey = await runCli(['verify', image.reference, '--key', ours.pub])
