@@ -114,24 +114,20 @@ describe('TarReader', () => {
   it('refuses a bad checksum, bad numbers, malformed pax and oversized metadata', () => {
     const corrupt = Buffer.from(tar)
     corrupt[512 + 10] ^= 0x01 // a name byte of the second header
-    assertTarInvalid(() => readAll(corrupt), /tar header after the entry "dir\/" has a bad checksum/)
+    assertTarInvalid(() => readAll(corrupt), /header at byte 512 has a bad checksum/)
 
-    // Leading NULs: Go reads the digits after them, the Parser reads nothing (0).
     const badSize = header({name: 'f', size: 0, typeflag: '0'})
-    badSize.write('\x00\x00\x00\x00\x00\x00\x00\x00011\x00', 124, 'latin1')
-    assertTarInvalid(() => readAll(Buffer.concat([withChecksum(badSize), pad(Buffer.from('123456789')), TAR_END])), /"f" has an invalid size field/)
+    badSize.write('0000000009x\0', 124, 'latin1')
+    assertTarInvalid(() => readAll(Buffer.concat([withChecksum(badSize), TAR_END])), /invalid size field/)
 
-    for (const body of [Buffer.from('5 a=b\n'), Buffer.from('11 noequals\n'), Buffer.from('100 path=a\n'), Buffer.from('9 size=-1\n'), Buffer.from('011 path=a\n')]) {
+    for (const body of [Buffer.from('5 a=b\n'), Buffer.from('x path=a\n'), Buffer.from('11 noequals\n'), Buffer.from('100 path=a\n'), Buffer.from('9 size=-1\n')]) {
       const archive = Buffer.concat([header({name: 'x', size: body.length, typeflag: 'x'}), pad(body), entryBytes({path: 'f', content: ''}), TAR_END])
-      assertTarInvalid(() => readAll(archive), /pax header before the first entry/)
+      assertTarInvalid(() => readAll(archive), /pax header at byte 0/)
     }
 
     const big = Buffer.alloc(2000, 0x61)
     const archive = Buffer.concat([header({name: '././@LongLink', size: big.length, typeflag: 'L'}), pad(big), TAR_END])
-    assertTarInvalid(() => readAll(archive, 512, {maxMetadataBytes: 1000}), /GNU long-name header before the first entry is 2000 bytes, over the 1000-byte cap/)
-    const global = Buffer.concat(Array.from({length: 60}, () => paxRecord('comment', 'c'.repeat(20))))
-    const globalArchive = Buffer.concat([header({name: 'g', size: global.length, typeflag: 'g'}), pad(global), entryBytes({path: 'f', content: ''}), TAR_END])
-    assertTarInvalid(() => readAll(globalArchive, 512, {maxMetadataBytes: 1000}), /pax header before the first entry is \d+ bytes, over the 1000-byte cap/)
+    assertTarInvalid(() => readAll(archive, 512, {maxMetadataBytes: 1000}), /GNU long-name header at byte 0 is 2000 bytes, over the 1000-byte cap/)
   })
 
   it('refuses a long name with no entry after it, and truncation anywhere', () => {
@@ -140,19 +136,6 @@ describe('TarReader', () => {
     for (const cut of [0, 100, 512, 600, 1536]) {
       assertTarInvalid(() => readAll(tar.subarray(0, cut)), /truncated/)
     }
-  })
-
-  it('refuses a stream that starts like gzip (the Parser would inflate it past our limits)', () => {
-    const h = header({name: 'xxname', size: 0, typeflag: '0'})
-    h[0] = 0x1f
-    h[1] = 0x8b
-    const archive = Buffer.concat([withChecksum(h), TAR_END])
-    for (const size of [1, 2, 512]) assertTarInvalid(() => readAll(archive, size), /starts with a gzip header/)
-  })
-
-  it('stops at one zero block, ignoring junk or entries after it', () => {
-    const {entries} = readAll(Buffer.concat([entryBytes({path: 'a', content: 'A'}), Buffer.alloc(512), Buffer.from('junk'.repeat(300))]), 100)
-    assert.deepEqual(entries.map((e) => e.path), ['a'])
   })
 })
 
@@ -163,14 +146,16 @@ function raw(...parts: (Buffer | [Parameters<typeof header>[0], Buffer])[]): Buf
 
 const SBOM = 'layers/sbom/launch/bp/sbom.cdx.json'
 
-// Each archive below is one that Go's archive/tar (the lifecycle's writer, and what runtimes read)
-// and npm's tar Parser read differently; the reader must read what Go reads, or refuse.
-describe('TarReader on archives Go and the tar Parser read differently', () => {
+// The lifecycle writes the layer with Go's archive/tar, and runtimes and `pack sbom download`
+// read it with the same: the documents we attest must be the ones those see, at the same paths.
+// npm's tar Parser reads each archive below differently (an entry hidden, or another's name
+// taken), which is why the reader is not built on it (see the top of src/sbom/tar-reader.ts).
+describe('TarReader reads crafted archives as Go does, or refuses them', () => {
   const chunkings = [1, 7, 512, 4096, 1 << 20]
 
-  it('reads no data for links, devices and FIFOs whatever their size field says (Go: header-only)', () => {
+  it('reads no data for links, devices and FIFOs whatever their size field says', () => {
     for (const typeflag of ['1', '2', '3', '4', '6']) {
-      const archive = raw([{name: 'special', size: 512, typeflag, linkname: typeflag < '3' ? 't' : undefined}, Buffer.alloc(0)], entryBytes({path: SBOM, content: '{}'}))
+      const archive = raw([{name: 'special', size: 512, typeflag, linkname: 't'}, Buffer.alloc(0)], entryBytes({path: SBOM, content: '{}'}))
       for (const size of chunkings) {
         const {entries, contents} = readAll(archive, size)
         assert.deepEqual(entries.map((e) => [e.path, e.size]), [['special', 0], [SBOM, 2]], `typeflag ${typeflag}`)
@@ -179,69 +164,50 @@ describe('TarReader on archives Go and the tar Parser read differently', () => {
     }
   })
 
-  it('refuses a size from a global pax header (Go ignores it, the Parser applies it)', () => {
-    const global = paxRecord('size', '512')
-    const archive = raw([{name: 'g', size: global.length, typeflag: 'g'}, global], entryBytes({path: 'a', content: ''}), entryBytes({path: SBOM, content: '{}'}))
-    assertTarInvalid(() => readAll(archive), /global pax header before "a" sets "size"/)
-  })
-
-  it('refuses pax records with a newline inside (the Parser splits records at newlines)', () => {
-    const inner = paxRecord('path', SBOM).toString().trimEnd()
-    for (const record of [paxRecord('path', `x\n${inner}`), paxRecord(`a\n${inner.split('=')[0]}`, SBOM)]) {
-      const archive = raw([{name: 'x', size: record.length, typeflag: 'x'}, record], entryBytes({path: 'innocent', content: '{}'}))
-      assertTarInvalid(() => readAll(archive), /pax header before the first entry has a newline or NUL inside/)
+  it('reads old GNU long names (N) and Solaris extended headers (X) as plain entries, not metadata', () => {
+    const long = Buffer.from(`${SBOM}\0`)
+    const record = paxRecord('path', SBOM)
+    for (const [typeflag, body] of [['N', long], ['X', record]] as const) {
+      const {entries} = readAll(raw([{name: typeflag, size: body.length, typeflag}, body], entryBytes({path: 'innocent', content: '{}'})))
+      assert.deepEqual(entries.map((e) => [e.path, e.type]), [[typeflag, 'other'], ['innocent', 'file']])
     }
   })
 
-  it('refuses two pax headers, or a GNU long name after a pax path, for one entry', () => {
-    const first = paxRecord('path', 'first')
-    const second = paxRecord('mtime', '1')
-    assertTarInvalid(() => readAll(raw([{name: 'x', size: first.length, typeflag: 'x'}, first], [{name: 'x', size: second.length, typeflag: 'x'}, second], entryBytes({path: 'u', content: ''}))), /more than one pax header/)
-    const long = Buffer.from('gnu-path\0')
-    assertTarInvalid(() => readAll(raw([{name: 'x', size: first.length, typeflag: 'x'}, first], [{name: '././@LongLink', size: long.length, typeflag: 'L'}, long], entryBytes({path: 'u', content: ''}))), /GNU long name after a pax path/)
-    // The other order is fine: the pax path wins in both.
-    const {entries} = readAll(raw([{name: '././@LongLink', size: long.length, typeflag: 'L'}, long], [{name: 'x', size: first.length, typeflag: 'x'}, first], entryBytes({path: 'u', content: ''})))
-    assert.deepEqual(entries.map((e) => e.path), ['first'])
+  it('ignores global pax headers, their size included', () => {
+    const global = paxRecord('size', '512')
+    const archive = raw([{name: 'g', size: global.length, typeflag: 'g'}, global], entryBytes({path: 'a', content: ''}), entryBytes({path: SBOM, content: '{}'}))
+    assert.deepEqual(readAll(archive).entries.map((e) => [e.path, e.size]), [['a', 0], [SBOM, 2]])
   })
 
-  it('refuses a name the Parser cuts at a NUL only up to a newline (Go cuts at the NUL)', () => {
+  it('keeps a pax value with a newline whole, and reads record lengths with leading zeros', () => {
+    const value = `x\n${paxRecord('path', SBOM).toString().trimEnd()}`
+    const record = paxRecord('path', value)
+    assert.deepEqual(readAll(raw([{name: 'x', size: record.length, typeflag: 'x'}, record], entryBytes({path: 'innocent', content: ''}))).entries.map((e) => e.path), [value])
+    const padded = Buffer.from(`0${paxRecord('path', 'from-pax').toString()}`.replace(/^0(\d+)/, (_, n: string) => `0${Number(n) + 1}`))
+    assert.deepEqual(readAll(raw([{name: 'x', size: padded.length, typeflag: 'x'}, padded], entryBytes({path: 'ustar-name', content: ''}))).entries.map((e) => e.path), ['from-pax'])
+  })
+
+  it('cuts a name at its first NUL, newline or not', () => {
     const h = header({name: 'x', size: 2, typeflag: '0'})
     h.fill(0, 0, 100)
     h.write('layers/sbom/launch/b\0junk\np/sbom.cdx.json', 0, 'latin1')
-    assertTarInvalid(() => readAll(Buffer.concat([withChecksum(h), pad(Buffer.from('{}')), TAR_END])), /contains a newline/)
+    assert.deepEqual(readAll(Buffer.concat([withChecksum(h), pad(Buffer.from('{}')), TAR_END])).entries.map((e) => e.path), ['layers/sbom/launch/b'])
     const long = Buffer.from('layers/sbom/launch/b\0junk\np/sbom.cdx.json\0')
-    assertTarInvalid(() => readAll(raw([{name: '././@LongLink', size: long.length, typeflag: 'L'}, long], entryBytes({path: 'u', content: '{}'}))), /contains a newline/)
+    assert.deepEqual(readAll(raw([{name: '././@LongLink', size: long.length, typeflag: 'L'}, long], entryBytes({path: 'u', content: ''}))).entries.map((e) => e.path), ['layers/sbom/launch/b'])
   })
 
-  it('reads a non-ASCII pax path right, or refuses it, whatever the chunking (the Parser decodes long bodies piecewise)', () => {
-    const path = `layers/sbom/launch/bp/${'é'.repeat(300)}/sbom.cdx.json`
-    const archive = Buffer.concat([entryBytes({path, content: '{}', longPath: 'pax'}), TAR_END])
-    for (const size of chunkings) {
-      try {
-        assert.deepEqual(readAll(archive, size).entries.map((e) => e.path), [path])
-      } catch (error) {
-        assert.ok(isPluginError(error) && /is not valid UTF-8/.test(error.message), String(error))
-      }
+  it('refuses size fields with leading NULs, which Go reads and the tar Parser reads as 0', () => {
+    for (const typeflag of ['0', 'x', 'L']) {
+      const h = header({name: 'f', size: 0, typeflag})
+      h.write('\x00\x00\x00\x00\x00\x00\x00\x00001000\x00', 124, 'latin1')
+      const smuggled = Buffer.concat([header({name: SBOM, size: 2, typeflag: '0'}), pad(Buffer.from('{}'))])
+      assertTarInvalid(() => readAll(Buffer.concat([withChecksum(h), smuggled, TAR_END])), /header at byte 0 has an invalid size field/)
     }
   })
 
-  const GAP = 'the tar Parser shows no hook for it; the hand-written reader read these as Go does'
-  it('reads an old GNU long name (N) as a plain entry, as Go does', {todo: GAP}, () => {
-    const long = Buffer.from(`${SBOM}\0`)
-    const {entries} = readAll(raw([{name: 'n', size: long.length, typeflag: 'N'}, long], entryBytes({path: 'innocent', content: '{}'})))
-    assert.deepEqual(entries.map((e) => e.path), ['n', 'innocent'])
-  })
-
-  it('reads a Solaris extended header (X) as a plain entry, as Go does', {todo: GAP}, () => {
-    const record = paxRecord('path', SBOM)
-    const {entries} = readAll(raw([{name: 'X', size: record.length, typeflag: 'X'}, record], entryBytes({path: 'innocent', content: '{}'})))
-    assert.deepEqual(entries.map((e) => e.path), ['X', 'innocent'])
-  })
-
-  it('refuses a pax header whose size field starts with NULs (Go reads the digits, the Parser 0)', {todo: GAP}, () => {
-    const h = header({name: 'x', size: 0, typeflag: 'x'})
-    h.write('\x00\x00\x00\x00\x00\x00\x00\x00001000\x00', 124, 'latin1')
-    const smuggled = Buffer.concat([header({name: SBOM, size: 2, typeflag: '0'}), pad(Buffer.from('{}'))])
-    assertTarInvalid(() => readAll(Buffer.concat([withChecksum(h), smuggled, TAR_END])), /invalid size field/)
+  it('reads a long non-ASCII pax path the same whatever the chunking', () => {
+    const path = `layers/sbom/launch/bp/${'é'.repeat(300)}/sbom.cdx.json`
+    const archive = Buffer.concat([entryBytes({path, content: '{}', longPath: 'pax'}), TAR_END])
+    for (const size of chunkings) assert.deepEqual(readAll(archive, size).entries.map((e) => e.path), [path], `chunks of ${size}`)
   })
 })
