@@ -1,5 +1,18 @@
 import {PluginError} from '../errors.js'
 
+// Why this is hand-written and not npm's `tar` Parser (tried in commit 0767c08 on branch h-tar):
+// speed and memory were the same (50 MiB one-document layer: 82.8 MiB peak RSS growth and
+// ~310 ms both; 30 documents, 3 MiB: 6.5 MiB both), but the Parser reads some archives
+// differently from Go's archive/tar, which wrote the layer and with which runtimes and
+// `pack sbom download` read it, and no wrapper can see it happen: it takes 'N' and 'X' entries
+// as metadata that renames the next entry (Go: plain entries), and reads a pax or long-name
+// header whose size field starts with a NUL as empty, taking its body for the next header (Go
+// skips the NULs). A crafted layer could so pass a file off as a buildpack's SBOM, past the path
+// rules. The wrapper that closed the cases it could see (warnings instead of errors, gzip
+// sniffing, global pax sizes, pax records split at newlines, link sizes, names decoded
+// differently, long bodies decoded piece by piece) was longer than this file and leaned on the
+// Parser's internals. The tests "reads crafted archives as Go does" pin these cases.
+
 /**
  * A push-style tar reader: feed it the uncompressed stream chunk by chunk and it calls back per
  * entry. It keeps one 512-byte header and, only for entries the visitor asks for, their contents
