@@ -2,6 +2,7 @@ import {type Config} from '@oclif/core'
 
 import {type Report, readCosignConfig} from '../config/index.js'
 import {isPluginError} from '../errors.js'
+import {type HostBuildInputs} from '../provenance/predicate.js'
 import {type SignerPhaseResult, signerPhase} from '../signer/signer-phase.js'
 import {listrSteps, type OutputMode} from '../ui/tasks.js'
 import {Interrupts} from './interrupt.js'
@@ -27,6 +28,8 @@ export interface SignerPhaseOptions {
   concurrency: number
   /** `--identity-token` for keyless configs. */
   identityToken?: string
+  /** What the host's build knows of the build (the host contract's `provenance`), for provenance = true. */
+  hostBuild?: HostBuildInputs
   /** --sbom-max-*-mib, in MiB. */
   sbomLimitsMiB?: {layer?: number; uncompressed?: number; document?: number}
 }
@@ -56,7 +59,7 @@ async function signWithInterrupts(config: Config, options: SignerPhaseOptions): 
   const interrupts = new Interrupts((line) => process.stderr.write(`${line}\n`))
   try {
     // Provenance names the tool that ran (the host, inside pack-ts) and the CI run, if any.
-    const provenance = {builder: {id: `urn:pack-ts:${config.bin}`, version: {[config.name]: config.version}}, env: process.env}
+    const provenance = {builder: {id: `urn:pack-ts:${config.bin}`, version: {[config.name]: config.version}}, env: process.env, ...(options.hostBuild ? {host: options.hostBuild} : {})}
     const run = signerPhase({
       report: options.report,
       cosign,

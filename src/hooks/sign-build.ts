@@ -6,6 +6,7 @@ import {PluginError} from '../errors.js'
 import {loadSigner, passwordSource} from '../keys/index.js'
 import {planReport} from '../signer/report-plan.js'
 import {type SignOptions} from './build-flags.js'
+import {provenanceFromBuild} from './host-provenance.js'
 import {reportFromBuild} from './host-report.js'
 
 /** Steps run at once, as `sign`'s --concurrency default. */
@@ -35,9 +36,10 @@ export async function checkBeforeBuild(options: SignOptions): Promise<void> {
 /** After the build: the signer phase on the build's report, run and printed as `sign --report` does. */
 export async function signBuild(config: Config, options: SignOptions & {cosignConfig: string}, result: unknown): Promise<void> {
   const report = await reportFromBuild(result)
+  const hostBuild = provenanceFromBuild(result)
   await runSignerPhase(
     config,
-    {report, cosignConfigPath: options.cosignConfig, insecureRegistries: options.insecureRegistries, output: {json: options.json, quiet: options.quiet}, concurrency: CONCURRENCY},
+    {report, hostBuild, cosignConfigPath: options.cosignConfig, insecureRegistries: options.insecureRegistries, output: {json: options.json, quiet: options.quiet}, concurrency: CONCURRENCY},
     {stdout: (line) => ux.stdout(line), stderr: (line) => ux.stderr(line)},
   )
 }

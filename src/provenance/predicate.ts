@@ -26,6 +26,8 @@ export interface HostBuildInputs {
   /** RFC 3339 times. */
   startedOn?: string
   finishedOn?: string
+  /** The source as the host knows it (a git remote and commit), when the image's label does not say. */
+  source?: {uri: string; commit?: string}
 }
 
 export interface ProvenanceInput {
@@ -71,8 +73,9 @@ export function provenancePredicate(input: ProvenanceInput): {predicate: Provena
   const build = read(LABELS.build)
   const lifecycle = read(LABELS.lifecycle)
   const project = read(LABELS.project)
+  const fromLabel = source(project)
   const dependencies = [
-    ...source(project),
+    ...(fromLabel.length > 0 ? fromLabel : hostSource(input.host?.source)),
     ...(input.host?.builder ? [image('builder', input.host.builder)] : []),
     ...buildpacks(build),
     ...runImage(lifecycle),
@@ -82,6 +85,7 @@ export function provenancePredicate(input: ProvenanceInput): {predicate: Provena
   if (input.host?.builder) externalParameters.builder = input.host.builder
   if (input.host?.buildpacks?.length) externalParameters.buildpacks = [...input.host.buildpacks]
   if (input.host?.env?.length) externalParameters.env = [...input.host.env].sort()
+  if (input.host?.source) externalParameters.source = {...input.host.source}
   const metadata = {
     ...(invocationId(input.env) ? {invocationId: invocationId(input.env)} : {}),
     ...(input.host?.startedOn ? {startedOn: input.host.startedOn} : {}),
@@ -161,6 +165,20 @@ function source(project: Record<string, unknown> | undefined): ResourceDescripto
       name: 'source',
       ...(gitCommit ? {digest: gitCommit} : {}),
       annotations: {kind: 'source', ...(typeof src.type === 'string' ? {type: src.type} : {}), ...(commit ? {commit} : {}), ...(refs.length ? {refs} : {})},
+    },
+  ]
+}
+
+/** The host's word for the source, used when the image carries no project metadata. */
+function hostSource(host: HostBuildInputs['source']): ResourceDescriptor[] {
+  if (!host) return []
+  const gitCommit = host.commit && /^[0-9a-f]{40}$/.test(host.commit) ? {gitCommit: host.commit} : undefined
+  return [
+    {
+      uri: `git+${host.uri}${host.commit ? `@${host.commit}` : ''}`,
+      name: 'source',
+      ...(gitCommit ? {digest: gitCommit} : {}),
+      annotations: {kind: 'source', ...(host.commit ? {commit: host.commit} : {}), from: 'host'},
     },
   ]
 }

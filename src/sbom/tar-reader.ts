@@ -13,17 +13,16 @@ import {PluginError} from '../errors.js'
 // differently, long bodies decoded piece by piece) was longer than this file and leaned on the
 // Parser's internals. The tests "reads crafted archives as Go does" pin these cases.
 
-/**
- * A push-style tar reader: feed it the uncompressed stream chunk by chunk and it calls back per
- * entry. It keeps one 512-byte header and, only for entries the visitor asks for, their contents
- * (copied as they pass into one buffer of the entry's size); everything else is skipped as it
- * streams past, so memory stays bounded whatever the layer holds.
- *
- * Understands ustar (with its 155-byte prefix), GNU long names (`././@LongLink`, type 'L'; 'K'
- * long link names are consumed and dropped) and pax extended headers (type 'x': `path` and
- * `size`; type 'g' global headers are consumed and ignored, as Go's archive/tar does for paths).
- * Other entry types are reported with their type so the visitor can ignore them.
- */
+// A push-style tar reader: feed it the uncompressed stream chunk by chunk and it calls back per
+// entry. It keeps one 512-byte header and, only for entries the visitor asks for, their contents
+// (copied as they pass into one buffer of the entry's size); everything else is skipped as it
+// streams past, so memory stays bounded whatever the layer holds.
+//
+// Understands ustar (with its 155-byte prefix), GNU long names (`././@LongLink`, type 'L'; 'K'
+// long link names are consumed and dropped) and pax extended headers (type 'x': `path` and
+// `size`; type 'g' global headers are consumed and ignored, as Go's archive/tar does for paths).
+// Other entry types are reported with their type so the visitor can ignore them.
+
 export type TarEntryType = 'file' | 'directory' | 'symlink' | 'hardlink' | 'other'
 
 export interface TarEntry {

@@ -35,12 +35,14 @@ export default class Build extends Command {
     this.log(`Successfully built image ${args.image}`)
     if (flags.fail) throw new Errors.CLIError('export failed after pushing (simulated)', {exit: 3})
     const report = {image}
-    if (flags['report-as'] === 'object') return {image: args.image, report}
-    if (flags['report-as'] === 'none') return {image: args.image}
+    // The host contract's optional provenance object, as the test hands it in.
+    const extra = process.env.PACK_TS_TEST_PROVENANCE ? {provenance: JSON.parse(process.env.PACK_TS_TEST_PROVENANCE)} : {}
+    if (flags['report-as'] === 'object') return {image: args.image, report, ...extra}
+    if (flags['report-as'] === 'none') return {image: args.image, ...extra}
     const dir = resolve('layers')
     mkdirSync(dir, {recursive: true})
     writeFileSync(join(dir, 'report.toml'), toml(image))
-    return {image: args.image, reportPath: join(dir, 'report.toml')}
+    return {image: args.image, reportPath: join(dir, 'report.toml'), ...extra}
   }
 }
 
