@@ -246,11 +246,11 @@ describe('sign --report with keyless = true and tlog-upload = true (local Fulcio
 
   const keylessConfig = (extra = '') => `keyless = true\nfulcio-url = "${services.fulcioURL}"\nrekor-url = "${services.rekorURL}"\n${extra}`
 
-  it('keyless: one Fulcio certificate for the run; signatures and SBOM attestations in both formats verify by identity', async () => {
+  it('keyless: one Fulcio certificate for the run; signatures, SBOM attestations and provenance in both formats verify by identity', async () => {
     const tags = [`${registry.host}/keyless/app:v1`, `${registry.host}/keyless/mirror:v1`]
     const digest = await pushAppImage(client, tags)
     const report = writeReport(work, tags, digest, 'keyless-report.toml')
-    const config = writeFile(work, 'keyless-cosign.toml', cosignToml([keylessConfig('format = "both"')], {team: 'payments'}))
+    const config = writeFile(work, 'keyless-cosign.toml', cosignToml([keylessConfig('format = "both"\nprovenance = true')], {team: 'payments'}))
     const token = services.identityToken()
     const fulcioBefore = services.requests.fulcio
     const result = await runCli(['sign', '--report', report, '--cosign-config', config, '--json'], {env: {SIGSTORE_ID_TOKEN: token}})
@@ -258,8 +258,8 @@ describe('sign --report with keyless = true and tlog-upload = true (local Fulcio
     assert.equal(services.requests.fulcio - fulcioBefore, 1, 'one certificate per run per config')
     assert.ok(!result.stdout.includes(token) && !result.stderr.includes(token))
     const pushed = JSON.parse(result.stdout).pushed
-    // 2 repositories × (1 signature + 3 SBOM documents) × 2 formats
-    assert.equal(pushed.length, 16)
+    // 2 repositories × (1 signature + 3 SBOM documents + 1 provenance) × 2 formats
+    assert.equal(pushed.length, 20)
 
     for (const tag of tags) {
       const signatures = await runCli(['verify', tag, ...identity, '--trusted-root', trustedRoot, '-a', 'team=payments'])
@@ -275,6 +275,11 @@ describe('sign --report with keyless = true and tlog-upload = true (local Fulcio
       assert.equal(cosign.code, 0, `${tag}: ${cosign.stderr}`)
       const cosignAttestation = await runCosign(['verify-attestation', '--allow-http-registry', ...identity, '--type', 'cyclonedx', tag], {env: cosignEnv})
       assert.equal(cosignAttestation.code, 0, `${tag}: ${cosignAttestation.stderr}`)
+      const provenance = await runCli(['verify', tag, ...identity, '--trusted-root', trustedRoot, '--attestations', '--type', 'slsaprovenance1', '--json'])
+      assert.equal(provenance.code, 0, `${tag}: ${provenance.stderr}`)
+      assert.deepEqual(JSON.parse(provenance.stdout).map((v: any) => v.format).sort(), ['bundle', 'classic'])
+      const cosignProvenance = await runCosign(['verify-attestation', '--allow-http-registry', ...identity, '--type', 'slsaprovenance1', tag], {env: cosignEnv})
+      assert.equal(cosignProvenance.code, 0, `${tag}: ${cosignProvenance.stderr}`)
     }
   })
 
