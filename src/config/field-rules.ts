@@ -40,6 +40,15 @@ export function optionalWord(name: string, what: string): FieldRule<string | und
   return {name, absent: {value: undefined}, check: (value) => word(value, what)}
 }
 
+/** A non-empty string (an identity, a regular expression). */
+export function optionalText(name: string, what: string): FieldRule<string | undefined> {
+  return {
+    name,
+    absent: {value: undefined},
+    check: (value) => (typeof value === 'string' && value !== '' ? {value} : {complaint: `is ${describe(value)}; expected a non-empty string: ${what}`}),
+  }
+}
+
 /** An http(s) URL of a service (Fulcio, Rekor, a timestamp authority). */
 export function optionalUrl(name: string, what: string): FieldRule<string | undefined> {
   return {name, absent: {value: undefined}, check: (value) => url(value, what)}

@@ -1,4 +1,4 @@
-import {type FieldRule, flag, oneOf, optionalPath, optionalUrl, optionalWord} from './field-rules.js'
+import {type FieldRule, flag, oneOf, optionalPath, optionalText, optionalUrl, optionalWord} from './field-rules.js'
 import {EXPORT_SBOM_MODES, SIGNATURE_FORMATS, type SigningConfig} from './types.js'
 import type {Table} from './values.js'
 
@@ -21,6 +21,11 @@ export const SIGNING_FIELDS: {readonly [F in Exclude<keyof SigningConfig, 'index
   rekorUrl: optionalUrl('rekor-url', "Rekor's URL, like https://rekor.sigstore.dev"),
   tsaUrl: optionalUrl('tsa-url', "a timestamp authority's URL, like https://timestamp.example.com"),
   provenance: flag('provenance', false),
+  publicKey: optionalPath('public-key', 'path to the public key, for verify'),
+  certificateIdentity: optionalText('certificate-identity', "the signer's identity (a certificate SAN), for verify"),
+  certificateIdentityRegexp: optionalText('certificate-identity-regexp', "a regular expression the signer's identity must match, for verify"),
+  certificateOidcIssuer: optionalText('certificate-oidc-issuer', "the signer's OIDC issuer, for verify"),
+  certificateOidcIssuerRegexp: optionalText('certificate-oidc-issuer-regexp', 'a regular expression the OIDC issuer must match, for verify'),
 }
 
 /** The TOML names, for "allowed:" lists. */
@@ -44,6 +49,14 @@ export function combinationProblems(config: Partial<SigningConfig>, table: Table
       problems.push({at: 'password', message: '.password is the password of a key; a keyless config has no key: drop it'})
     }
 
+    if (present('public-key')) {
+      problems.push({at: 'public-key', message: '.public-key is for key-based configs; a keyless config is verified by certificate-identity and certificate-oidc-issuer'})
+    }
+
+    for (const both of ['certificate-identity', 'certificate-oidc-issuer']) {
+      if (present(both) && present(`${both}-regexp`)) problems.push({at: `${both}-regexp`, message: ` has both ${both} and ${both}-regexp; give one of them`})
+    }
+
     if (table['tlog-upload'] === false) {
       problems.push({at: 'tlog-upload', message: '.tlog-upload = false cannot apply: keyless signing always records the signature in Rekor (as cosign does)'})
     }
@@ -51,8 +64,12 @@ export function combinationProblems(config: Partial<SigningConfig>, table: Table
     return problems
   }
 
-  if (!present('key')) {
+  if (!present('key') && !present('public-key')) {
     problems.push({message: ' has no "key" (path to the private key); or set keyless = true to sign with an OIDC identity token'})
+  }
+
+  for (const name of ['certificate-identity', 'certificate-identity-regexp', 'certificate-oidc-issuer', 'certificate-oidc-issuer-regexp']) {
+    if (present(name)) problems.push({at: name, message: `.${name} is used only with keyless = true (a key config is verified by its key)`})
   }
 
   if (present('fulcio-url')) problems.push({at: 'fulcio-url', message: '.fulcio-url is used only with keyless = true'})

@@ -44,6 +44,13 @@ export interface SigningConfig {
   tsaUrl?: string
   /** also attest SLSA v1 provenance of the image (what went into it), next to its SBOM */
   provenance: boolean
+  /** verify only: absolute path of the public key (else it is derived from `key`) */
+  publicKey?: string
+  /** verify only, keyless: who must have signed (exactly, or by regular expression) and their OIDC issuer */
+  certificateIdentity?: string
+  certificateIdentityRegexp?: string
+  certificateOidcIssuer?: string
+  certificateOidcIssuerRegexp?: string
   /** position in cosign.toml (0-based), for messages: "configs[1]" */
   index: number
 }

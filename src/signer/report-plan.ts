@@ -26,7 +26,7 @@ export interface ReportPlan {
   configs: PlannedConfig[]
 }
 
-export function planReport(report: Report, cosign: CosignConfig): ReportPlan {
+export function planReport(report: Report, cosign: CosignConfig, purpose: 'sign' | 'verify' = 'sign'): ReportPlan {
   const tags = report.tags.map((tag) => {
     try {
       return parseReference(tag)
@@ -35,8 +35,14 @@ export function planReport(report: Report, cosign: CosignConfig): ReportPlan {
     }
   })
   const imageRepositories = distinct(tags.map((t) => t.repository))
+  for (const config of purpose === 'sign' ? cosign.configs : []) {
+    if (!config.keyless && config.key === undefined) {
+      throw new PluginError('CONFIG_INVALID', `${cosign.file}: configs[${config.index}] has only a public-key, which verifies; signing needs key = "<path to the private key>"`)
+    }
+  }
+
   const configs = cosign.configs.map((config) => {
-    const label = `configs[${config.index}] (${config.key ?? 'keyless'})`
+    const label = `configs[${config.index}] (${config.key ?? config.publicKey ?? 'keyless'})`
     const override = config.repository ? parseOverride(cosign.file, config) : undefined
     const targets = imageRepositories.map((imageRepository) => ({imageRepository, signatureRepository: override ?? imageRepository}))
     return {config, label, targets}

@@ -72,3 +72,9 @@ function parseImageConfig(bytes: Buffer, where: string, digest: string): Paramet
     throw new PluginError('SBOM_INVALID', `${where}: its image config ${digest} is not valid JSON, so the SBOM layer cannot be found; push the image again from a working build, or set export-sbom = "none" to sign without exporting the SBOM`)
   }
 }
+
+/** The document an SBOM attachment holds: CycloneDX first, then SPDX, then Syft; within a format, by path (documented in docs/config.md). */
+export function attachmentOrder(documents: readonly SbomDocument[]): SbomDocument[] {
+  const rank = {cyclonedx: 0, spdx: 1, syft: 2} as const
+  return [...documents].sort((a, b) => rank[a.format] - rank[b.format] || a.path.localeCompare(b.path))
+}

@@ -12,7 +12,7 @@ import {type PlannedConfig, type ReportPlan, type SigningTarget, planReport} fro
 import {type SbomLimits} from '../sbom/index.js'
 import {SLSA_PROVENANCE_V1} from '../provenance/predicate.js'
 import {type ProvenanceRequest, buildProvenance} from './provenance-export.js'
-import {type SbomSubject, collectSboms} from './sbom-export.js'
+import {attachmentOrder, type SbomSubject, collectSboms} from './sbom-export.js'
 import {type Step, type StepRunner, runSteps} from './steps.js'
 import {type Queued, type SigningOptions, type Written, queueSbomAttestation, queueSignature} from './write-signature.js'
 
@@ -303,12 +303,6 @@ async function queueProvenance(ctx: PhaseContext, planned: PlannedConfig, target
     const queued = await queueSbomAttestation(ctx.publisher, {...target, descriptor}, SLSA_PROVENANCE_V1, predicate, signingOptions(planned, ctx, planned.config.index))
     collect(ctx, order, queued, (w) => ({...artifact('attestation', planned, target, manifest.digest, w), predicateType: SLSA_PROVENANCE_V1}))
   })
-}
-
-/** CycloneDX first, then SPDX, then Syft; within a format, by path (documented in docs/config.md). */
-function attachmentOrder(documents: readonly SbomSubject['documents'][number][]) {
-  const rank = {cyclonedx: 0, spdx: 1, syft: 2} as const
-  return [...documents].sort((a, b) => rank[a.format] - rank[b.format] || a.path.localeCompare(b.path))
 }
 
 function artifact(kind: PushedArtifact['kind'], planned: PlannedConfig, target: SigningTarget, digest: string, written: Written): PushedArtifact {

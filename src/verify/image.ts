@@ -23,8 +23,10 @@ import {verifyBundle} from './witnessed-bundle.js'
 // be in the transparency log — unless `--insecure-ignore-tlog`.
 
 export interface TrustRequest {
-  /** Key-based: the public key file. */
+  /** Key-based: the public key file (or, with `verifier`, the key file it came from: for messages). */
   keyFile?: string
+  /** Key-based: a key already loaded (e.g. the public half of a private key). */
+  verifier?: Verifier
   /** Keyless: who must have signed. */
   identity?: IdentityPolicy
   /** A Sigstore trusted root file: required keyless; with a key, for checking log entries. */
@@ -133,7 +135,7 @@ export async function loadTrust(request: TrustRequest): Promise<Trust> {
   }
 
   const [verifier, root] = await Promise.all([
-    loadVerifier(request.keyFile!),
+    request.verifier ?? loadVerifier(request.keyFile!),
     request.trustedRootFile === undefined ? undefined : loadTrustedRoot(request.trustedRootFile),
   ])
   return keyTrust(verifier, root, request)

@@ -107,7 +107,7 @@ describe('flag values out of range name the range', () => {
 describe('--json usage errors', () => {
   it("are one small error document with our message and exit 2, not oclif's parser state", async () => {
     for (const [args, message] of [
-      [['verify', '--json'], 'Missing 1 required arg: image (see --help)'],
+      [['verify', 'x.example.com/app:v1', '--json', '--nope'], 'Nonexistent flag: --nope (see --help)'],
       [['sign', UNREACHABLE, '--key', 'k.key', '--concurrency', '0', '--json'], '--concurrency: expected a whole number from 1 to 64, got "0" (see --help)'],
     ] as const) {
       const result = await runCli([...args])

@@ -4,7 +4,7 @@ import {describe, it} from 'node:test'
 import {parseCosignConfig} from '../../src/config/index.js'
 import {isPluginError} from '../../src/errors.js'
 
-const ALLOWED_CONFIG_KEYS = 'key, repository, docker-media-types, password, export-sbom, recursive, format, keyless, tlog-upload, fulcio-url, rekor-url, tsa-url, provenance'
+const ALLOWED_CONFIG_KEYS = 'key, repository, docker-media-types, password, export-sbom, recursive, format, keyless, tlog-upload, fulcio-url, rekor-url, tsa-url, provenance, public-key, certificate-identity, certificate-identity-regexp, certificate-oidc-issuer, certificate-oidc-issuer-regexp'
 const NO_KEY = 'has no "key" (path to the private key); or set keyless = true to sign with an OIDC identity token'
 const ANNOTATION_HOW = 'each [[annotations]] needs name = "<name>" and value = "<value>"'
 

@@ -159,6 +159,11 @@ rekor-url = "https://rekor.example.com"
       'rekor-url',
       'tsa-url',
       'provenance',
+      'public-key',
+      'certificate-identity',
+      'certificate-identity-regexp',
+      'certificate-oidc-issuer',
+      'certificate-oidc-issuer-regexp',
     ])
   })
 })
