@@ -1,13 +1,10 @@
 import {Args, Flags} from '@oclif/core'
 
-import {parseAnnotationFlags} from '../cli/annotations.js'
 import {annotationFlag, registryFlags, wholeNumber} from '../cli/flags.js'
-import {createRegistryClient} from '../cli/registry-context.js'
+import {type ManifestVerification} from '../cli/verify-images.js'
 import {PluginError} from '../errors.js'
-import {parseReference, parseRepositoryName, referenceName} from '../reference/reference.js'
-import {resolveImages} from '../signer/resolve.js'
-import {loadTrust, type VerifiedItem, verifyImage} from '../verify/index.js'
 import {type ReleaseCheckResult} from '../signer/release-check.js'
+import {type VerifiedItem} from '../verify/index.js'
 import {BaseCommand} from '../ui/base-command.js'
 
 export default class Verify extends BaseCommand {
@@ -20,13 +17,15 @@ Keyless (no --key): --certificate-identity or --certificate-identity-regexp, --c
 
 With --attestations, verifies in-toto attestations instead (the .att tag and bundle referrers), optionally of one --type.
 
+Several IMAGEs, or --recursive (each platform manifest of an index too), are verified --concurrency at a time: one line per manifest on stderr, one summary, exit 0 only when every one verifies.
+
 verify --report report.toml --cosign-config cosign.toml checks a whole release as it was signed: every tag points at the report's digest, and for every [[configs]] entry, in its repository and format(s), a signature carrying the [[annotations]] (on each platform manifest too with recursive), an attestation of every SBOM document (or the attachment), and provenance when the config asks for it. A config is verified with its public-key (else the public half of its key), or keyless with its certificate-identity and certificate-oidc-issuer (and --trusted-root). One line per check on stderr; exit 0 only when every check passes, else 10.`
 
   // oclif's generated usage cannot draw the exclusive groups (it printed empty choices): written out.
   static override usage = [
     '<%= command.id %> --report FILE --cosign-config FILE [--trusted-root FILE] [--insecure-ignore-tlog] [--concurrency N] [-q] [--insecure-registry HOST]... [--registry-ca FILE]... [--registry-timeout SECONDS] [--json]',
-    '<%= command.id %> IMAGE --key FILE [--trusted-root FILE] [--insecure-ignore-tlog] [-a KEY=VALUE]... [--attestations [--type TYPE]] [--repository REGISTRY/REPO] [--insecure-registry HOST]... [--registry-ca FILE]... [--registry-timeout SECONDS] [--json]',
-    '<%= command.id %> IMAGE (--certificate-identity ID | --certificate-identity-regexp REGEXP) (--certificate-oidc-issuer URL | --certificate-oidc-issuer-regexp REGEXP) --trusted-root FILE [--insecure-ignore-tlog] [--insecure-ignore-sct] [-a KEY=VALUE]... [--attestations [--type TYPE]] [--repository REGISTRY/REPO] [--insecure-registry HOST]... [--registry-ca FILE]... [--registry-timeout SECONDS] [--json]',
+    '<%= command.id %> IMAGE... --key FILE [--trusted-root FILE] [--insecure-ignore-tlog] [-a KEY=VALUE]... [--attestations [--type TYPE]] [--repository REGISTRY/REPO] [--recursive] [--concurrency N] [--insecure-registry HOST]... [--registry-ca FILE]... [--registry-timeout SECONDS] [--json]',
+    '<%= command.id %> IMAGE... (--certificate-identity ID | --certificate-identity-regexp REGEXP) (--certificate-oidc-issuer URL | --certificate-oidc-issuer-regexp REGEXP) --trusted-root FILE [--insecure-ignore-tlog] [--insecure-ignore-sct] [-a KEY=VALUE]... [--attestations [--type TYPE]] [--repository REGISTRY/REPO] [--recursive] [--concurrency N] [--insecure-registry HOST]... [--registry-ca FILE]... [--registry-timeout SECONDS] [--json]',
   ]
 
   static override examples = [
@@ -38,15 +37,17 @@ verify --report report.toml --cosign-config cosign.toml checks a whole release a
   ]
 
   static override enableJsonFlag = true
+  static override strict = false
   static override args = {
-    image: Args.string({description: 'Image reference (tag or digest); not with --report.'}),
+    image: Args.string({description: 'Image reference(s) (tag or digest); not with --report.'}),
   }
 
   static override flags = {
     report: Flags.string({summary: "A release: the exporter's report.toml, checked against --cosign-config.", helpValue: 'FILE', dependsOn: ['cosign-config']}),
     'cosign-config': Flags.string({summary: 'The cosign.toml that signed the release: every config is checked (public-key, or identities for keyless).', helpValue: 'FILE', dependsOn: ['report']}),
-    concurrency: Flags.integer({summary: 'Checks at work at once (with --report).', default: 8, min: 1, max: 64, parse: wholeNumber(1, 64), helpValue: 'N'}),
+    concurrency: Flags.integer({summary: 'Images (or, with --report, checks) verified at once.', default: 8, min: 1, max: 64, parse: wholeNumber(1, 64), helpValue: 'N'}),
     quiet: Flags.boolean({char: 'q', summary: 'With --report: no progress output; errors only.'}),
+    recursive: Flags.boolean({summary: "Also verify each platform manifest of an image index (every one must verify).", exclusive: ['report']}),
     key: Flags.string({summary: 'Public key file (PEM PUBLIC KEY); without it, verification is keyless.', helpValue: 'FILE', exclusive: ['report']}),
     'certificate-identity': Flags.string({summary: "Keyless: the signer's identity (a SAN of the certificate: email, URI), exactly.", helpValue: 'ID', exclusive: ['key', 'report']}),
     'certificate-identity-regexp': Flags.string({summary: "Keyless: a regular expression the signer's identity must match.", helpValue: 'REGEXP', exclusive: ['key', 'certificate-identity', 'report']}),
@@ -66,10 +67,10 @@ verify --report report.toml --cosign-config cosign.toml checks a whole release a
     ...registryFlags,
   }
 
-  async run(): Promise<VerifiedItem[] | ReleaseCheckResult> {
-    const {args, flags} = await this.parse(Verify)
+  async run(): Promise<VerifiedItem[] | ManifestVerification[] | ReleaseCheckResult> {
+    const {argv, flags} = await this.parse(Verify)
     if (flags.report) {
-      if (args.image) throw new PluginError('USAGE', 'name the image either as an argument or with --report, not both')
+      if (argv.length > 0) throw new PluginError('USAGE', 'name the image either as an argument or with --report, not both')
       const {runReleaseVerify} = await import('../cli/verify-release.js')
       return runReleaseVerify(
         this.config,
@@ -88,44 +89,7 @@ verify --report report.toml --cosign-config cosign.toml checks a whole release a
       )
     }
 
-    if (!args.image) throw new PluginError('USAGE', 'no image to verify: name an IMAGE, or a release with --report and --cosign-config')
-    const reference = parseReference(args.image)
-    const annotations = parseAnnotationFlags(flags.annotations)
-    if (flags.attestations && Object.keys(annotations).length > 0) throw new PluginError('USAGE', '-a annotations apply to signatures, not with --attestations')
-    const repository = flags.repository ? parseRepositoryName(flags.repository) : undefined
-    const identityFlags = [flags['certificate-identity'], flags['certificate-identity-regexp'], flags['certificate-oidc-issuer'], flags['certificate-oidc-issuer-regexp']]
-    const trust = await loadTrust({
-      keyFile: flags.key,
-      identity: identityFlags.some((f) => f !== undefined)
-        ? {
-            certificateIdentity: flags['certificate-identity'],
-            certificateIdentityRegexp: flags['certificate-identity-regexp'],
-            certificateOidcIssuer: flags['certificate-oidc-issuer'],
-            certificateOidcIssuerRegexp: flags['certificate-oidc-issuer-regexp'],
-          }
-        : undefined,
-      trustedRootFile: flags['trusted-root'],
-      insecureIgnoreTlog: flags['insecure-ignore-tlog'],
-      insecureIgnoreSct: flags['insecure-ignore-sct'],
-    })
-    const client = createRegistryClient(this.config, {
-      insecureRegistries: flags['insecure-registry'],
-      registryCaFiles: flags['registry-ca'],
-      timeoutSeconds: flags['registry-timeout'],
-    })
-    const [image] = await resolveImages(client, [reference], 1)
-    const result = await verifyImage(client, {
-      digest: image!.digest,
-      repository: repository ?? image!.repository,
-      trust,
-      annotations,
-      attestations: flags.attestations,
-      type: flags.type,
-    })
-    const what = flags.attestations ? 'attestation(s)' : 'signature(s)'
-    const byFormat = ['classic', 'bundle'].map((f) => `${result.verified.filter((v) => v.format === f).length} ${f}`).join(', ')
-    this.logToStderr(`Verified ${result.verified.length} ${what} on ${referenceName({...reference, digest: image!.digest})} ${trust.describe} (${byFormat})`)
-    if (!this.jsonEnabled()) this.log(JSON.stringify(result.verified.map((v) => v.payload)))
-    return result.verified
+    const {verifyImagesFromFlags} = await import('../cli/verify-images.js')
+    return verifyImagesFromFlags(this.config, argv as string[], flags, {stdout: (line) => this.log(line), stderr: (line) => this.logToStderr(line), json: this.jsonEnabled()})
   }
 }
