@@ -281,6 +281,16 @@ describe('sign --report with keyless = true and tlog-upload = true (local Fulcio
       const cosignProvenance = await runCosign(['verify-attestation', '--allow-http-registry', ...identity, '--type', 'slsaprovenance1', tag], {env: cosignEnv})
       assert.equal(cosignProvenance.code, 0, `${tag}: ${cosignProvenance.stderr}`)
     }
+
+    // The release as a whole, checked against the same cosign.toml plus who must have signed.
+    const verifyConfig = writeFile(work, 'keyless-verify.toml', cosignToml([keylessConfig(`format = "both"\nprovenance = true\ncertificate-identity = "${TEST_SUBJECT}"\ncertificate-oidc-issuer = "${TEST_ISSUER}"`)], {team: 'payments'}))
+    const release = await runCli(['verify', '--report', report, '--cosign-config', verifyConfig, '--trusted-root', trustedRoot, '--json'])
+    assert.equal(release.code, 0, release.stderr)
+    // 2 tags + 2 repositories × (1 signature + 3 SBOM documents + 1 provenance) × 2 formats
+    assert.equal(JSON.parse(release.stdout).checks.length, 22)
+    const someoneElse = writeFile(work, 'keyless-verify-other.toml', cosignToml([keylessConfig(`certificate-identity = "someone@else.test"\ncertificate-oidc-issuer = "${TEST_ISSUER}"`)], {team: 'payments'}))
+    const refused = await runCli(['verify', '--report', report, '--cosign-config', someoneElse, '--trusted-root', trustedRoot])
+    assert.equal(refused.code, 10, refused.stderr)
   })
 
   it('keyless without an identity token: a preflight problem, nothing written', async () => {
