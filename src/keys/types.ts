@@ -1,9 +1,7 @@
 // The seam between "where a key lives" and "what signs": a key file, a KMS or keyless signing
 // each provide a Signer, so the signing pipeline never branches on the key source.
-// /
-//
-// /** The signature schemes we accept; each fixes its curve or key type and its digest.
 
+/** The signature schemes we accept; each fixes its curve or key type and its digest. */
 export type KeyAlgorithm =
   | 'ecdsa-p256-sha256'
   | 'ecdsa-p384-sha384'
