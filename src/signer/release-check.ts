@@ -61,7 +61,9 @@ interface CheckContext {
   manifest?: FetchedManifest
 }
 
-export async function verifyRelease(input: ReleaseCheckInput): Promise<ReleaseCheckResult> {
+export async function verifyRelease(request: ReleaseCheckInput): Promise<ReleaseCheckResult> {
+  // Configs read the same tags and blobs (two keys share one .sig and .att): each is fetched once.
+  const input = {...request, client: sharedReads(request.client)}
   const plan = planReport(input.report, input.cosign, 'verify')
   const ctx: CheckContext = {checks: [], trust: []}
   const exportsSbom = plan.configs.some((c) => c.config.exportSbom !== 'none')
@@ -143,7 +145,8 @@ function configSteps(client: RegistryClient, plan: ReportPlan, planned: PlannedC
   const manifest = ctx.manifest!
   const children = config.recursive && isIndexMediaType(manifest.mediaType) ? (manifest.json as ImageIndex).manifests.map((m) => m.digest) : []
   const name = (digest: string) => `${repositoryName(target.imageRepository)}@${digest}`
-  const read = (digest: string, attestations: boolean) => verifyImage(client, {digest, repository: target.signatureRepository, trust, annotations: attestations ? {} : plan.annotations, attestations})
+  const read = (digest: string, attestations: boolean) =>
+    verifyImage(client, {digest, repository: target.signatureRepository, trust, annotations: attestations ? {} : plan.annotations, attestations, formats})
   const found = memo((key: string) => read(key.slice(2), key.startsWith('a:')).then((r) => r.verified))
   const steps: Step<CheckContext>[] = []
   const check = (title: string, entry: Omit<ReleaseCheck, 'ok' | 'config'>, test: () => Promise<void>) =>
@@ -243,6 +246,33 @@ function memo<V>(load: (key: string) => Promise<V>): (key: string) => Promise<V>
 
     return value
   }
+}
+
+/** The client with its manifest and blob reads remembered for the run (a release check reads a snapshot). */
+function sharedReads(client: RegistryClient): RegistryClient {
+  const manifests = new Map<string, Promise<FetchedManifest | undefined>>()
+  const blobs = new Map<string, Promise<Buffer>>()
+  const shared = Object.create(client) as RegistryClient
+  shared.findManifest = (repository, reference, ...rest) =>
+    remember(manifests, `${repositoryName(repository)}@${reference}`, () => client.findManifest.call(shared, repository, reference, ...rest), () => true)
+  // Large blobs (a big SBOM's attestation) are not kept: reading one twice costs less than holding it.
+  shared.getBlob = (repository, digest, maxBytes) =>
+    remember(blobs, `${repositoryName(repository)}@${digest}`, () => client.getBlob(repository, digest, maxBytes), (blob) => blob.length <= MAX_SHARED_BLOB)
+  return shared
+}
+
+const MAX_SHARED_BLOB = 4 * 1024 * 1024
+
+function remember<V>(cache: Map<string, Promise<V>>, key: string, load: () => Promise<V>, keep: (value: V) => boolean): Promise<V> {
+  const known = cache.get(key)
+  if (known) return known
+  const loading = load()
+  cache.set(key, loading)
+  loading.then(
+    (value) => keep(value) || cache.delete(key),
+    () => cache.delete(key),
+  )
+  return loading
 }
 
 function short(digest: string): string {

@@ -7,6 +7,7 @@ import {parseStatement, type InTotoStatement} from '../formats/bundle/statement.
 import {type SignerInfo} from './classic-signatures.js'
 import {DSSE_MEDIA_TYPE} from '../formats/dsse.js'
 import {cosignTag} from '../formats/tags.js'
+import {mapLimit} from '../util/map-limit.js'
 
 // cosign verify-attestation for the classic `.att` tag: DSSE envelopes that verify (with the key,
 // or by their certificate and log entry), whose statement names this digest, optionally of one
@@ -30,6 +31,7 @@ export interface AttestationVerifyRequest {
 }
 
 const MAX_ENVELOPE_BYTES = 512 * 1024 * 1024
+const READ_AHEAD = 6
 
 export async function verifyClassicAttestations(
   client: RegistryClient,
@@ -40,15 +42,17 @@ export async function verifyClassicAttestations(
   const layers = ((manifest.json as ImageManifest).layers ?? []).slice(0, MAX_SIGNATURE_LAYERS)
   const verified: VerifiedClassicAttestation[] = []
   const rejected: string[] = []
-  let examined = 0
-  for (const layer of layers) {
-    if (layer.mediaType !== DSSE_MEDIA_TYPE) continue
+  const wanted = layers.filter((layer) => layer.mediaType === DSSE_MEDIA_TYPE && (!request.predicateType || layer.annotations?.predicateType === request.predicateType))
+  // Read a few at a time (a release has one per SBOM document and key), checked in layer order.
+  const envelopes = await mapLimit(wanted, READ_AHEAD, (layer) => client.getBlob(request.repository, layer.digest, MAX_ENVELOPE_BYTES).then((bytes) => ({bytes}), (error: unknown) => ({error})))
+  const examined = wanted.length
+  for (const [i, layer] of wanted.entries()) {
     const annotations = layer.annotations ?? {}
-    if (request.predicateType && annotations.predicateType !== request.predicateType) continue
-    examined++
     let checked: SignerInfo & {payload: Buffer}
     try {
-      checked = request.check({envelope: await client.getBlob(request.repository, layer.digest, MAX_ENVELOPE_BYTES), annotations})
+      const envelope = envelopes[i]!
+      if ('error' in envelope) throw envelope.error
+      checked = request.check({envelope: envelope.bytes, annotations})
     } catch (error) {
       rejected.push(messageOf(error))
       continue

@@ -6,6 +6,7 @@ import {MAX_SIGNATURE_LAYERS} from '../formats/tag-writer.js'
 import {SIMPLE_SIGNING_MEDIA_TYPE, type SimpleSigningPayload, hasAnnotations, parseSimpleSigning} from '../formats/simple-signing.js'
 import {SIGNATURE_ANNOTATION} from '../formats/annotations.js'
 import {cosignTag} from '../formats/tags.js'
+import {mapLimit} from '../util/map-limit.js'
 
 // Reads the `.sig` image of a digest and keeps the signatures that verify (with the key, or by
 // their certificate and transparency-log entry), sign this digest, and carry the required
@@ -42,6 +43,7 @@ export interface ClassicVerifyResult {
 }
 
 const MAX_PAYLOAD_BYTES = 1024 * 1024
+const READ_AHEAD = 8
 
 export async function verifyClassicSignatures(client: RegistryClient, request: VerifyRequest): Promise<ClassicVerifyResult> {
   const tag = cosignTag(request.digest, 'sig')
@@ -53,16 +55,18 @@ export async function verifyClassicSignatures(client: RegistryClient, request: V
     throw new PluginError('VERIFY_FAILED', `${repositoryName(request.signatureRepository)}:${tag} holds ${layers.length} layers, more than the ${MAX_SIGNATURE_LAYERS} verifiers accept`)
   }
 
-  for (const layer of layers) {
+  const signatures = layers.filter((layer) => layer.mediaType === SIMPLE_SIGNING_MEDIA_TYPE && layer.annotations?.[SIGNATURE_ANNOTATION])
+  // Payloads are small: read them a few at a time, check them in layer order.
+  const payloads = await mapLimit(signatures, READ_AHEAD, async (layer) => (layer.size > MAX_PAYLOAD_BYTES ? undefined : client.getBlob(request.signatureRepository, layer.digest, MAX_PAYLOAD_BYTES)))
+  for (const [i, layer] of signatures.entries()) {
     const annotations = layer.annotations ?? {}
-    if (layer.mediaType !== SIMPLE_SIGNING_MEDIA_TYPE || !annotations[SIGNATURE_ANNOTATION]) continue
     result.examined++
-    if (layer.size > MAX_PAYLOAD_BYTES) {
+    const payloadBytes = payloads[i]
+    if (payloadBytes === undefined) {
       result.rejected.push(`a signature payload of ${layer.size} bytes is larger than the ${MAX_PAYLOAD_BYTES} bytes verify reads`)
       continue
     }
 
-    const payloadBytes = await client.getBlob(request.signatureRepository, layer.digest, MAX_PAYLOAD_BYTES)
     let signer: SignerInfo
     try {
       signer = request.check({payload: payloadBytes, annotations})

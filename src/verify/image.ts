@@ -43,6 +43,8 @@ export interface VerifyImageRequest {
   annotations: Record<string, string>
   attestations: boolean
   type?: string
+  /** Where to look: both by default (what `verify` does); a release check looks only where its config writes. */
+  formats?: readonly ('classic' | 'bundle')[]
 }
 
 export interface VerifiedItem extends SignerInfo {
@@ -70,28 +72,29 @@ export async function verifyImage(client: RegistryClient, request: VerifyImageRe
   let examined = 0
   const rejected: string[] = []
   const bundleCheck = (bundle: BundleWithDsseEnvelope) => trust.bundle(bundle)
+  const formats = request.formats ?? ['classic', 'bundle']
+  const none = {verified: [], examined: 0, rejected: []}
+  const classicOnly = !formats.includes('bundle')
+  const bundleOnly = !formats.includes('classic')
   if (request.attestations) {
     const predicateType = request.type ? predicateTypeOf(request.type) : undefined
-    const classic = await verifyClassicAttestations(client, {digest: request.digest, repository: request.repository, predicateType, check: (layer) => trust.attestation(layer)})
-    const bundles = await verifyBundles(client, {digest: request.digest, repository: request.repository, annotations: {}, predicateType, check: bundleCheck})
+    const [classic, bundles] = await Promise.all([
+      bundleOnly ? none : verifyClassicAttestations(client, {digest: request.digest, repository: request.repository, predicateType, check: (layer) => trust.attestation(layer)}),
+      classicOnly ? {...none, rejected: []} : verifyBundles(client, {digest: request.digest, repository: request.repository, annotations: {}, predicateType, check: bundleCheck}),
+    ])
     examined += classic.examined + bundles.examined
     rejected.push(...classic.rejected, ...bundles.rejected.map((r) => r.reason))
     verified.push(...classic.verified.map((v) => item(v.format, v.statement, v, v.predicateType)))
     verified.push(...bundles.verified.filter((v) => v.predicateType !== COSIGN_SIGN_PREDICATE_TYPE).map((v) => item(v.format, v.statement, v, v.predicateType)))
   } else {
-    const classic = await verifyClassicSignatures(client, {
-      digest: request.digest,
-      signatureRepository: request.repository,
-      annotations: request.annotations,
-      check: (layer) => trust.classic(layer),
-    })
-    const bundles = await verifyBundles(client, {
-      digest: request.digest,
-      repository: request.repository,
-      annotations: request.annotations,
-      predicateType: COSIGN_SIGN_PREDICATE_TYPE,
-      check: bundleCheck,
-    })
+    const [classic, bundles] = await Promise.all([
+      bundleOnly
+        ? none
+        : verifyClassicSignatures(client, {digest: request.digest, signatureRepository: request.repository, annotations: request.annotations, check: (layer) => trust.classic(layer)}),
+      classicOnly
+        ? {...none, rejected: []}
+        : verifyBundles(client, {digest: request.digest, repository: request.repository, annotations: request.annotations, predicateType: COSIGN_SIGN_PREDICATE_TYPE, check: bundleCheck}),
+    ])
     examined += classic.examined + bundles.examined
     rejected.push(...classic.rejected, ...bundles.rejected.map((r) => r.reason))
     verified.push(...classic.verified.map((v) => item(v.format, v.payload, v)))
