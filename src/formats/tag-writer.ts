@@ -9,6 +9,7 @@ import {type Descriptor, type ImageManifest} from '../registry/types.js'
 import {KeyedLock} from '../util/keyed-lock.js'
 import {mapLimit} from '../util/map-limit.js'
 import {readBackDelay} from '../util/read-back.js'
+import {retry} from '../util/retry.js'
 import {pauseWork} from '../util/work-slots.js'
 import {buildSignatureImage} from './signature-image.js'
 
@@ -167,34 +168,51 @@ class TagCycle {
     if (this.states.length === 0) return []
     await this.uploadEarly()
     let confirmations = 0
-    for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
-      let readAt = Date.now()
-      let current = await this.read()
-      let plan = await this.plan(current.layers)
-      if (plan.fetched && plan.layers !== undefined) {
-        // Reading other entries' content took time in which others may have written: take a
-        // fresh base just before writing, so the read-to-write window stays short.
+    let readAt = Date.now()
+    let rounds = 0
+    const started = Date.now()
+    // Rounds of optimistic concurrency, not retries of a failure: the requests inside keep their
+    // full timeout, and the operation's deadline ends the rounds (util/retry.ts).
+    const outcome = await retry<AppendResult[] | 'again'>(
+      async (attempt) => {
+        rounds = attempt.number
         readAt = Date.now()
-        current = await this.read()
-        plan = await this.plan(current.layers)
-      }
+        let current = await this.read()
+        let plan = await this.plan(current.layers)
+        if (plan.fetched && plan.layers !== undefined) {
+          // Reading other entries' content took time in which others may have written: take a
+          // fresh base just before writing, so the read-to-write window stays short.
+          readAt = Date.now()
+          current = await this.read()
+          plan = await this.plan(current.layers)
+        }
 
-      if (plan.layers === undefined) {
-        // Unchanged since our own write (or nothing to write): nobody raced us. Changed by another
-        // writer who kept our entries: others are active, so confirm once more after a pause.
-        const settled = !this.wrote || current.digest === this.lastWritten || ++confirmations >= 2
-        if (settled) return this.results(current.digest!)
-        await pauseWork(readBackDelay(Date.now() - readAt, attempt))
-        continue
-      }
+        if (plan.layers === undefined) {
+          // Unchanged since our own write (or nothing to write): nobody raced us. Changed by another
+          // writer who kept our entries: others are active, so confirm once more after a pause.
+          const settled = !this.wrote || current.digest === this.lastWritten || ++confirmations >= 2
+          return settled ? this.results(current.digest!) : 'again'
+        }
 
-      await this.write(plan.layers, attempt)
-      // A writer that read before our PUT finishes within about the time a read-to-write takes
-      // on this registry under this load; wait that out with margin, then read back.
-      await pauseWork(readBackDelay(Date.now() - readAt, attempt))
-    }
-
-    throw new PluginError('REGISTRY_ERROR', `${this.where}: other writers kept replacing it; gave up after ${MAX_WRITE_ATTEMPTS} attempts — run again (nothing already there was removed)`)
+        await this.write(plan.layers)
+        return 'again'
+      },
+      {
+        kind: 'rounds',
+        attempts: MAX_WRITE_ATTEMPTS,
+        deadline: this.client.operationDeadline('rounds'),
+        retryResult: (result) => result === 'again',
+        // distribution rewrites a blob's link file in place when the same blob is uploaded twice at
+        // once, and a concurrent manifest PUT can then see it as unknown: a transient, another round.
+        retryError: isTransientBlobRace,
+        // A writer that read before our PUT finishes within about the time a read-to-write takes
+        // on this registry under this load; wait that out with margin, then read back.
+        delay: (round) => readBackDelay(Date.now() - readAt, round),
+        pause: pauseWork,
+      },
+    )
+    if (outcome !== 'again') return outcome
+    throw new PluginError('REGISTRY_ERROR', `${this.where}: other writers kept replacing it; gave up after ${rounds} attempts in ${Math.round((Date.now() - started) / 1000)} s — run again (nothing already there was removed)`)
   }
 
   /**
@@ -311,7 +329,7 @@ class TagCycle {
     return answer
   }
 
-  private async write(layers: Descriptor[], attempt: number): Promise<void> {
+  private async write(layers: Descriptor[]): Promise<void> {
     const image = buildSignatureImage(layers, this.options.dockerMediaTypes)
     const needed = new Set(layers.map(identity))
     // Read or written before: this PUT replaces the tag, which tag immutability forbids.
@@ -326,9 +344,7 @@ class TagCycle {
       this.writer.learn(this.where)
     } catch (error) {
       if (existed && isImmutableTagRefusal(error)) throw immutableTagError(this.where, error)
-      // distribution rewrites a blob's link file in place when the same blob is uploaded twice at
-      // once, and a concurrent manifest PUT can then see it as unknown: a transient, retried.
-      if (!isTransientBlobRace(error) || attempt === MAX_WRITE_ATTEMPTS) throw error
+      throw error
     }
   }
 

@@ -3,9 +3,12 @@ import http from 'node:http'
 import https from 'node:https'
 import tls from 'node:tls'
 
+import {httpDebugEnabled, logExchange} from './debug-log.js'
+
 /**
  * The one place that speaks HTTP. Node's agents give keep-alive pools per origin; requests carry
- * a timeout so a stalled registry fails instead of hanging. Responses are buffered up to a limit
+ * a timeout (of silence) so a stalled registry fails instead of hanging. With DEBUG=pack-ts:http
+ * each exchange is logged to stderr, secrets redacted (debug-log.ts). Responses are buffered up to a limit
  * (manifests, tokens, blobs); a large request body may be a list of chunks, never joined.
  */
 export interface HttpRequest {
@@ -18,6 +21,8 @@ export interface HttpRequest {
   maxBodyBytes?: number
   /** HTTPS agent trusting extra CA certificates (--registry-ca); the default trust otherwise. */
   httpsAgent?: https.Agent
+  /** Which try of a retried exchange this is, for the debug log (1 when absent). */
+  attempt?: number
 }
 
 /**
@@ -56,40 +61,91 @@ const agents = {
 }
 
 export function httpRequest(request: HttpRequest): Promise<HttpResponse> {
+  if (!httpDebugEnabled()) return exchange(request)
+  const started = Date.now()
+  return exchange(request).then(
+    (response) => {
+      logExchange(request, {status: response.status}, Date.now() - started)
+      return response
+    },
+    (error: unknown) => {
+      logExchange(request, {error}, Date.now() - started)
+      throw error
+    },
+  )
+}
+
+/** Body writes are handed to the socket in slices this big, so a large upload shows progress. */
+const WRITE_SLICE = 64 * 1024
+
+function exchange(request: HttpRequest): Promise<HttpResponse> {
   const maxBody = request.maxBodyBytes ?? DEFAULT_MAX_BODY
+  const timeoutMs = request.timeoutMs ?? DEFAULT_TIMEOUT_MS
   return new Promise((resolve, reject) => {
     const secure = request.url.protocol === 'https:'
     const headers: Record<string, string> = {'user-agent': USER_AGENT, ...request.headers}
     if (request.body) headers['content-length'] = String(bodyLength(request.body))
+    // The timeout counts silence: from the moment a socket is ours, reset by every sign of progress
+    // (the answer's headers, each piece of its body, each slice of ours the socket took). Our own
+    // timer, not the socket's: over TLS a socket's idle timeout fired only after twice its time.
+    let timer: NodeJS.Timeout | undefined
+    let settled = false
+    const stall = () => {
+      req.destroy(new HttpTransportError(`no answer from ${request.url.host} within ${formatSeconds(timeoutMs)}`, 'timeout'))
+    }
+    const progress = () => {
+      clearTimeout(timer)
+      if (!settled) timer = setTimeout(stall, timeoutMs)
+    }
+    const settle = () => {
+      settled = true
+      clearTimeout(timer)
+    }
     const req = (secure ? https : http).request(
       request.url,
       {method: request.method, headers, agent: secure ? (request.httpsAgent ?? agents.https) : agents.http},
       (res) => {
+        progress()
         const status = res.statusCode ?? 0
         const hasBody = request.method !== 'HEAD' && status !== 204 && status !== 304
         const body = new ResponseBody(hasBody ? res.headers['content-length'] : undefined, maxBody)
         res.on('data', (chunk: Buffer) => {
+          progress()
           if (body.add(chunk)) return
+          settle()
           // Settled here: destroying with an error object could surface it unhandled, after an
           // 'end' already queued had resolved with the truncated body.
           reject(new HttpTransportError(`response from ${request.url.host} is larger than ${maxBody} bytes`, 'too-large'))
           req.destroy()
         })
-        res.on('end', () => resolve({status, headers: res.headers, body: body.bytes()}))
-        res.on('error', (error) => reject(toTransportError(error, request.url)))
+        res.on('end', () => {
+          settle()
+          resolve({status, headers: res.headers, body: body.bytes()})
+        })
+        res.on('error', (error) => {
+          settle()
+          reject(toTransportError(error, request.url))
+        })
       },
     )
-    req.setTimeout(request.timeoutMs ?? DEFAULT_TIMEOUT_MS, () => {
-      req.destroy(new HttpTransportError(`no answer from ${request.url.host} within ${(request.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000}s`, 'timeout'))
+    // Waiting for a free socket of the pool is not silence of the server.
+    req.once('socket', progress)
+    req.on('error', (error) => {
+      settle()
+      reject(toTransportError(error, request.url))
     })
-    req.on('error', (error) => reject(toTransportError(error, request.url)))
-    if (Buffer.isBuffer(request.body)) {
-      req.end(request.body)
-    } else {
-      for (const chunk of request.body ?? []) req.write(chunk)
-      req.end()
+    req.on('close', settle)
+    const chunks = request.body === undefined ? [] : Buffer.isBuffer(request.body) ? [request.body] : request.body
+    for (const chunk of chunks) {
+      for (let at = 0; at < chunk.length; at += WRITE_SLICE) req.write(chunk.subarray(at, at + WRITE_SLICE), progress)
     }
+
+    req.end()
   })
+}
+
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1))}s`
 }
 
 /**

@@ -1,12 +1,13 @@
 import {PluginError} from '../errors.js'
 import {type Repository, isDigest, repositoryName} from '../reference/reference.js'
-import {sleep} from '../util/sleep.js'
+import {Deadline, retry} from '../util/retry.js'
 import {sha256Digest, verifyDigest} from './digest.js'
 import {bodyLength, type HttpResponse, type RequestBody} from '../http/http.js'
 import {MANIFEST_ACCEPT} from './media-types.js'
 import {RegistryResponseError, registryError} from './registry-error.js'
 import {type Scope, pull, push} from './scope.js'
-import {RegistryTransport, type TransportOptions, header} from './transport.js'
+import {DEFAULT_TIMEOUT_MS, RegistryTransport, type TransportOptions, header} from './transport.js'
+import {BUDGET_TIMEOUTS} from './transport/retry.js'
 import {type Descriptor, type FetchedManifest} from './types.js'
 
 /**
@@ -17,6 +18,8 @@ export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 /** Below this size an upload is cheaper than asking whether the registry has the blob. */
 const SMALL_BLOB_BYTES = 64 * 1024
 const UPLOAD_ATTEMPTS = 5
+/** The least time the rounds of a read-modify-write (tag-writer, referrers) get. */
+const MIN_ROUNDS_BUDGET_MS = 60_000
 
 /** Worth trying again: the registry was unreachable for a moment or answered 5xx/429. */
 function isTransient(error: unknown): boolean {
@@ -129,15 +132,24 @@ export class RegistryClient {
    */
   async uploadBlob(repository: Repository, content: RequestBody, mediaType: string): Promise<Descriptor> {
     // An upload is content-addressed, so the whole POST + PUT may start over after a transient
-    // failure (a reset, a 5xx): a half-finished session is simply abandoned.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.uploadBlobOnce(repository, content, mediaType)
-      } catch (error) {
-        if (attempt >= UPLOAD_ATTEMPTS || !isTransient(error)) throw error
-        await sleep(100 * attempt + Math.random() * 100)
-      }
-    }
+    // failure (a reset, a 5xx): a half-finished session is simply abandoned. What the transport
+    // already retried (the HEAD, say) is not started over again (util/retry.ts).
+    return retry(() => this.uploadBlobOnce(repository, content, mediaType), {
+      attempts: UPLOAD_ATTEMPTS,
+      deadline: this.operationDeadline(),
+      retryError: isTransient,
+    })
+  }
+
+  /**
+   * The deadline of one registry operation started now, after which no retry or round starts
+   * (util/retry.ts): 2 × the request timeout for retries of a failure (an upload starting over);
+   * at least a minute for the rounds of a read-modify-write, since other writers keeping us busy
+   * is no sign of a registry gone silent, which is what a short --registry-timeout is for.
+   */
+  operationDeadline(kind: 'retry' | 'rounds' = 'retry'): Deadline {
+    const budget = BUDGET_TIMEOUTS * (this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS)
+    return Deadline.in(kind === 'rounds' ? Math.max(budget, MIN_ROUNDS_BUDGET_MS) : budget)
   }
 
   private async uploadBlobOnce(repository: Repository, content: RequestBody, mediaType: string): Promise<Descriptor> {

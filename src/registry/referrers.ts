@@ -9,6 +9,7 @@ import {type Scope, pull, push} from './scope.js'
 import {header} from './transport.js'
 import {type Descriptor, type ImageManifest} from './types.js'
 import {readBackDelay} from '../util/read-back.js'
+import {retry} from '../util/retry.js'
 import {pauseWork} from '../util/work-slots.js'
 
 /**
@@ -153,29 +154,45 @@ async function addToFallbackIndex(
   redundant: RedundantReferrers = async () => new Set(),
 ): Promise<Descriptor[]> {
   const seen = new Map<string, Record<string, unknown>>()
-  for (let attempt = 1; attempt <= MAX_FALLBACK_ATTEMPTS; attempt++) {
-    const readAt = Date.now()
-    const current = await readFallbackIndex(client, repository, tag)
-    const listedEntries = (current?.manifests ?? []).filter((m) => typeof m?.digest === 'string')
-    for (const listedEntry of listedEntries) if (!seen.has(String(listedEntry.digest))) seen.set(String(listedEntry.digest), listedEntry)
-    const isListed = (digest: string) => listedEntries.some((m) => m.digest === digest)
-    const missing = [...seen.values()].filter((known) => !isListed(String(known.digest)))
-    const ours = entries.filter((entry) => !isListed(entry.digest) && !seen.has(entry.digest)).map(entryJson)
-    // Our entries may be among the missing (seen, then dropped by a racing writer): once each.
-    const wanted = [...listedEntries, ...missing, ...ours]
-    const leaveOut = await redundant(wanted as unknown as Descriptor[])
-    const added = [...missing, ...ours].filter((entry) => !leaveOut.has(String(entry.digest)))
-    const removed = listedEntries.filter((entry) => leaveOut.has(String(entry.digest)))
-    if (added.length === 0 && removed.length === 0) return listedEntries as unknown as Descriptor[]
-    const next = withEntries(current?.raw, added, leaveOut)
-    if (current?.etag) await client.putManifestIfMatch(repository, tag, next, MediaType.ociIndex, current.etag)
-    else await client.putManifest(repository, tag, next, MediaType.ociIndex)
-    await pauseWork(readBackDelay(Date.now() - readAt, attempt))
-  }
-
+  const started = Date.now()
+  let rounds = 0
+  // Rounds of optimistic concurrency, not retries of a failure: the requests inside keep their
+  // full timeout, and the operation's deadline ends the rounds (util/retry.ts).
+  const outcome = await retry<{listed: Descriptor[]} | {again: number}>(
+    async (attempt) => {
+      rounds = attempt.number
+      const readAt = Date.now()
+      const current = await readFallbackIndex(client, repository, tag)
+      const listedEntries = (current?.manifests ?? []).filter((m) => typeof m?.digest === 'string')
+      for (const listedEntry of listedEntries) if (!seen.has(String(listedEntry.digest))) seen.set(String(listedEntry.digest), listedEntry)
+      const isListed = (digest: string) => listedEntries.some((m) => m.digest === digest)
+      const missing = [...seen.values()].filter((known) => !isListed(String(known.digest)))
+      const ours = entries.filter((entry) => !isListed(entry.digest) && !seen.has(entry.digest)).map(entryJson)
+      // Our entries may be among the missing (seen, then dropped by a racing writer): once each.
+      const wanted = [...listedEntries, ...missing, ...ours]
+      const leaveOut = await redundant(wanted as unknown as Descriptor[])
+      const added = [...missing, ...ours].filter((entry) => !leaveOut.has(String(entry.digest)))
+      const removed = listedEntries.filter((entry) => leaveOut.has(String(entry.digest)))
+      if (added.length === 0 && removed.length === 0) return {listed: listedEntries as unknown as Descriptor[]}
+      const next = withEntries(current?.raw, added, leaveOut)
+      if (current?.etag) await client.putManifestIfMatch(repository, tag, next, MediaType.ociIndex, current.etag)
+      else await client.putManifest(repository, tag, next, MediaType.ociIndex)
+      // Read back after a pause sized like another writer's read-to-write.
+      return {again: readBackDelay(Date.now() - readAt, attempt.number)}
+    },
+    {
+      kind: 'rounds',
+      attempts: MAX_FALLBACK_ATTEMPTS,
+      deadline: client.operationDeadline('rounds'),
+      retryResult: (result) => 'again' in result,
+      delay: (_round, result) => ('value' in result && 'again' in result.value ? result.value.again : 0),
+      pause: pauseWork,
+    },
+  )
+  if ('listed' in outcome) return outcome.listed
   throw new PluginError(
     'REGISTRY_ERROR',
-    `could not add ${entries.length === 1 ? `referrer ${entries[0]!.digest}` : `${entries.length} referrers`} to ${repositoryName(repository)}:${tag}: the index kept changing under us (${MAX_FALLBACK_ATTEMPTS} attempts); another writer is busy with it, run again`,
+    `could not add ${entries.length === 1 ? `referrer ${entries[0]!.digest}` : `${entries.length} referrers`} to ${repositoryName(repository)}:${tag}: the index kept changing under us (${rounds} attempts in ${Math.round((Date.now() - started) / 1000)} s); another writer is busy with it, run again`,
   )
 }
 

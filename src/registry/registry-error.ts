@@ -1,4 +1,5 @@
 import {type ErrorCode, PluginError} from '../errors.js'
+import {keepExhaustion} from '../util/retry.js'
 import {redact} from '../util/secrets.js'
 import {type HttpResponse} from '../http/http.js'
 
@@ -39,7 +40,8 @@ export function registryError(registry: string, what: string, response: HttpResp
   const message = readOnly
     ? `registry ${registry} does not allow pushes: ${what} was refused with ${status} Method Not Allowed${codeText} (a read-only registry, mirror or pull-through cache?); write the signatures to a repository that accepts pushes with --repository (repository in cosign.toml)`
     : (messages[code] ?? messages.REGISTRY_ERROR!)
-  return new RegistryResponseError(code, message, response.status, registryCodesOf(response), diagnostics)
+  // An answer the transport already retried (a 503 four times) stays retried: no loop above tries again.
+  return keepExhaustion(response, new RegistryResponseError(code, message, response.status, registryCodesOf(response), diagnostics))
 }
 
 function registryCodesOf(response: HttpResponse): string[] {

@@ -1,8 +1,10 @@
 import {PluginError} from '../errors.js'
+import {keepExhaustion} from '../util/retry.js'
 import {rememberSecret} from '../util/secrets.js'
 import {type Challenge} from './challenge.js'
 import {type RegistryCredential, basicHeader, describeSource} from './credentials.js'
-import {HttpTransportError, httpRequest} from '../http/http.js'
+import {HttpTransportError} from '../http/http.js'
+import {type Send} from './transport/exchange.js'
 
 /**
  * Distribution's token flow: GET the realm with service and scopes (basic credentials or
@@ -21,6 +23,8 @@ export async function fetchToken(
   challenge: Challenge,
   scopes: string[],
   credential: RegistryCredential | undefined,
+  /** The transport's retry and http layers. */
+  send: Send,
   timeoutMs: number,
 ): Promise<Token> {
   const realm = challenge.params.realm
@@ -33,9 +37,9 @@ export async function fetchToken(
   }
 
   const service = challenge.params.service
-  const response = await sendTokenRequest(url, service, scopes, credential, timeoutMs).catch((error: unknown) => {
+  const response = await sendTokenRequest(send, url, service, scopes, credential, timeoutMs).catch((error: unknown) => {
     if (error instanceof HttpTransportError) {
-      throw new PluginError('REGISTRY_UNREACHABLE', `token service for ${registry} at ${url.host}: ${error.message}`)
+      throw keepExhaustion(error, new PluginError('REGISTRY_UNREACHABLE', `token service for ${registry} at ${url.host}: ${error.message}`))
     }
 
     throw error
@@ -55,6 +59,7 @@ export async function fetchToken(
 }
 
 function sendTokenRequest(
+  send: Send,
   url: URL,
   service: string | undefined,
   scopes: string[],
@@ -65,13 +70,15 @@ function sendTokenRequest(
     const form = new URLSearchParams({grant_type: 'refresh_token', refresh_token: credential.token, client_id: CLIENT_ID})
     if (service) form.set('service', service)
     if (scopes.length > 0) form.set('scope', scopes.join(' '))
-    return httpRequest({
+    // A refresh-token grant only hands out an access token: safe to send again.
+    return send({
       method: 'POST',
       url,
       headers: {'content-type': 'application/x-www-form-urlencoded'},
       body: Buffer.from(form.toString()),
       timeoutMs,
       maxBodyBytes: MAX_TOKEN_RESPONSE,
+      idempotent: true,
     })
   }
 
@@ -80,7 +87,7 @@ function sendTokenRequest(
   for (const scope of scopes) query.searchParams.append('scope', scope)
   const headers: Record<string, string> = {}
   if (credential?.kind === 'basic') headers.authorization = basicHeader(credential.username, credential.password)
-  return httpRequest({method: 'GET', url: query, headers, timeoutMs, maxBodyBytes: MAX_TOKEN_RESPONSE})
+  return send({method: 'GET', url: query, headers, timeoutMs, maxBodyBytes: MAX_TOKEN_RESPONSE, idempotent: true})
 }
 
 function parseTokenResponse(registry: string, body: Buffer): Token {

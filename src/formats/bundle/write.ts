@@ -10,7 +10,7 @@ import {type ReferrersSource, addReferrers, listReferrers} from '../../registry/
 import {type Descriptor, type ImageManifest} from '../../registry/types.js'
 import {KeyedLock} from '../../util/keyed-lock.js'
 import {mapLimit} from '../../util/map-limit.js'
-import {sleep} from '../../util/sleep.js'
+import {backoff, retry} from '../../util/retry.js'
 import {inTotoStatement} from '../attestation.js'
 import {type DsseEnvelope, IN_TOTO_PAYLOAD_TYPE, pae} from '../dsse.js'
 import {type BundleSigning, createDsseBundle} from './create.js'
@@ -136,17 +136,21 @@ export class BundleWriter {
     return results as BundleWriteResult[]
   }
 
-  private async addWithRetry(repository: Repository, subject: Descriptor, manifests: Buffer[], redundant: (entries: Descriptor[]) => Promise<Set<string>>) {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await addReferrers(this.client, repository, subject, manifests, MediaType.ociManifest, {redundant})
-      } catch (error) {
+  private addWithRetry(repository: Repository, subject: Descriptor, manifests: Buffer[], redundant: (entries: Descriptor[]) => Promise<Set<string>>) {
+    return retry(
+      async (attempt) => {
+        if (attempt.number > 1) await this.ensureEmptyConfig(repository)
+        return addReferrers(this.client, repository, subject, manifests, MediaType.ociManifest, {redundant})
+      },
+      {
+        attempts: 4,
+        // It holds the fallback index's rounds, so it gets their time.
+        deadline: this.client.operationDeadline('rounds'),
         // Other processes uploading the shared empty config at the same moment (see below).
-        if (!isTransientBlobRace(error) || attempt >= 4) throw error
-        await sleep(50 * attempt + Math.random() * 50)
-        await this.ensureEmptyConfig(repository)
-      }
-    }
+        retryError: isTransientBlobRace,
+        delay: (attempt) => backoff(attempt, 50),
+      },
+    )
   }
 
   /**
