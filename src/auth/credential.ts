@@ -46,26 +46,6 @@ export function redacted<T extends Credential>(credential: T): T {
   return copy
 }
 
-/** One line for debug output: what kind of credential and where from, never the secret. */
-export function describeCredential(credential: ResolvedCredential | undefined): string {
-  if (credential === undefined) return 'anonymous (no credentials found)'
-  const kind =
-    credential.kind === 'basic' ? 'username/password' : credential.kind === 'bearer' ? 'registry token' : 'identity token'
-  return `${kind} from ${describeSource(credential.source, credential.location)}`
-}
-
-/** A source as words, e.g. "docker-credential-desktop (configured in /home/u/.docker/config.json)". */
-export function describeSource(source: CredentialSource, location?: string): string {
-  if (source === 'hook') return 'the registry-auth hook'
-  if (source === 'docker-config') return `docker config ${location ?? ''}`.trimEnd()
-  if (source.startsWith('credential-helper:')) {
-    const helper = `docker-credential-${source.slice('credential-helper:'.length)}`
-    return location ? `${helper} (configured in ${location})` : helper
-  }
-
-  return source
-}
-
 /**
  * Decodes docker's `auth` / HTTP Basic payload (base64 of `user:password`). Undefined when it is
  * not base64 or has no colon; callers turn that into an error naming the place, not the value.

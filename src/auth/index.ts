@@ -4,8 +4,6 @@ export {
   type Credential,
   type CredentialSource,
   type ResolvedCredential,
-  describeCredential,
-  describeSource,
 } from './credential.js'
 export {
   REGISTRY_AUTH_HOOK,

@@ -1,17 +1,16 @@
 import {redact} from '../util/secrets.js'
 
-/**
- * `DEBUG=pack-ts:http`: one line per HTTP exchange on stderr — method, URL, status (or why it
- * failed), time, and the try when it was retried — for "why did my push fail" reports.
- *
- * DEBUG is read as the `debug` package reads it (oclif uses that package too): names separated by
- * commas or spaces, `*` as a wildcard, a leading `-` to exclude; so `pack-ts:http`, `pack-ts:*`,
- * `*` and `oclif:*,pack-ts:http` all turn it on.
- *
- * No header is logged, so no Authorization; a URL's user info and query values that carry
- * credentials (pre-signed storage URLs, tokens in the query) are replaced, and the line goes
- * through the process-wide secret redaction (util/secrets) last.
- */
+// `DEBUG=pack-ts:http`: one line per HTTP exchange on stderr — method, URL, status (or why it
+// failed), time, and the try when it was retried — for "why did my push fail" reports.
+//
+// DEBUG is read as the `debug` package reads it (oclif uses that package too): names separated by
+// commas or spaces, `*` as a wildcard, a leading `-` to exclude; so `pack-ts:http`, `pack-ts:*`,
+// `*` and `oclif:*,pack-ts:http` all turn it on.
+//
+// No header is logged, so no Authorization; a URL's user info and query values that carry
+// credentials (pre-signed storage URLs, tokens in the query) are replaced, and the line goes
+// through the process-wide secret redaction (util/secrets) last.
+
 export const HTTP_NAMESPACE = 'pack-ts:http'
 
 export interface LoggedRequest {

@@ -5,12 +5,11 @@ import tls from 'node:tls'
 
 import {httpDebugEnabled, logExchange} from './debug-log.js'
 
-/**
- * The one place that speaks HTTP. Node's agents give keep-alive pools per origin; requests carry
- * a timeout (of silence) so a stalled registry fails instead of hanging. With DEBUG=pack-ts:http
- * each exchange is logged to stderr, secrets redacted (debug-log.ts). Responses are buffered up to a limit
- * (manifests, tokens, blobs); a large request body may be a list of chunks, never joined.
- */
+// The one place that speaks HTTP. Node's agents give keep-alive pools per origin; requests carry
+// a timeout (of silence) so a stalled registry fails instead of hanging. With DEBUG=pack-ts:http
+// each exchange is logged to stderr, secrets redacted (debug-log.ts). Responses are buffered up to a limit
+// (manifests, tokens, blobs); a large request body may be a list of chunks, never joined.
+
 export interface HttpRequest {
   method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE'
   url: URL

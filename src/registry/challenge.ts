@@ -1,7 +1,6 @@
-/**
- * WWW-Authenticate parsing (RFC 7235): `Bearer realm="…",service="…",scope="…"` or
- * `Basic realm="…"`. Registries send one challenge; we take the first we understand.
- */
+// WWW-Authenticate parsing (RFC 7235): `Bearer realm="…",service="…",scope="…"` or
+// `Basic realm="…"`. Registries send one challenge; we take the first we understand.
+
 export interface Challenge {
   scheme: 'basic' | 'bearer'
   params: Record<string, string>

@@ -10,10 +10,9 @@ import {DEFAULT_TIMEOUT_MS, RegistryTransport, type TransportOptions, header} fr
 import {BUDGET_TIMEOUTS} from './transport/retry.js'
 import {type Descriptor, type FetchedManifest} from './types.js'
 
-/**
- * OCI distribution operations (go-containerregistry's `remote`), in terms of repositories and
- * descriptors. Every manifest and blob read is checked against its digest before use.
- */
+// OCI distribution operations (go-containerregistry's `remote`), in terms of repositories and
+// descriptors. Every manifest and blob read is checked against its digest before use.
+
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 /** Below this size an upload is cheaper than asking whether the registry has the blob. */
 const SMALL_BLOB_BYTES = 64 * 1024

@@ -1,7 +1,6 @@
-/**
- * What the transport needs from a credential source (src/auth implements it). Kept structural so
- * the registry layer does not depend on where credentials come from.
- */
+// What the transport needs from a credential source (src/auth implements it). Kept structural so
+// the registry layer does not depend on where credentials come from.
+
 export type RegistryCredential =
   | {kind: 'basic'; username: string; password: string; source?: string}
   | {kind: 'bearer'; token: string; source?: string}

@@ -12,12 +12,11 @@ import {readBackDelay} from '../util/read-back.js'
 import {retry} from '../util/retry.js'
 import {pauseWork} from '../util/work-slots.js'
 
-/**
- * OCI 1.1 referrers: manifests (bundles, attestations) that name another manifest as `subject`.
- * A registry with the referrers API indexes them itself when they are pushed; for the others
- * (distribution 2.8) the writer keeps the list in an image index under the fallback tag
- * `sha256-<hex>`, shared with every other tool (cosign, oras): entries are only ever added.
- */
+// OCI 1.1 referrers: manifests (bundles, attestations) that name another manifest as `subject`.
+// A registry with the referrers API indexes them itself when they are pushed; for the others
+// (distribution 2.8) the writer keeps the list in an image index under the fallback tag
+// `sha256-<hex>`, shared with every other tool (cosign, oras): entries are only ever added.
+
 export type ReferrersSource = 'api' | 'fallback-tag'
 
 export interface ReferrersList {
@@ -89,21 +88,6 @@ export interface AddedReferrers {
   via: ReferrersSource
   /** The fallback index's entries after our write was confirmed (undefined with the API). */
   listed?: Descriptor[]
-}
-
-/**
- * Pushes a referrer manifest by digest and makes sure it is listed: the API lists it by itself;
- * otherwise it is added to the fallback index, keeping every entry already there.
- */
-export async function addReferrer(
-  client: RegistryClient,
-  repository: Repository,
-  subject: Descriptor,
-  manifestBytes: Buffer,
-  mediaType: string,
-): Promise<AddedReferrer> {
-  const added = await addReferrers(client, repository, subject, [manifestBytes], mediaType)
-  return {descriptor: added.descriptors[0]!, via: added.via}
 }
 
 /** Several referrers of one subject: pushed in parallel, then one update of the fallback index. */

@@ -6,10 +6,9 @@ import {type RegistryCredential, basicHeader, describeSource} from './credential
 import {HttpTransportError} from '../http/http.js'
 import {type Send} from './transport/exchange.js'
 
-/**
- * Distribution's token flow: GET the realm with service and scopes (basic credentials or
- * anonymous), or POST an OAuth2 refresh-token grant when the credential is an identity token.
- */
+// Distribution's token flow: GET the realm with service and scopes (basic credentials or
+// anonymous), or POST an OAuth2 refresh-token grant when the credential is an identity token.
+
 export interface Token {
   value: string
   expiresAt: number

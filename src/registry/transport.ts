@@ -11,18 +11,17 @@ import {SchemeProbe} from './transport/scheme.js'
 
 export {header, type RegistryRequest}
 
-/**
- * One registry's transport, composed of small layers (src/registry/transport/), top to bottom:
- *
- *   auth and tokens (auth.ts)     the challenge, the credential, a bearer token per scope set
- *   redirect policy (redirects.ts) 3xx followed where asked, never carrying Authorization elsewhere
- *   retry (retry.ts)              transient failures of idempotent exchanges, within a deadline
- *   scheme probe (scheme.ts)      HTTPS, or plain HTTP for loopback/--insecure-registry hosts
- *   http + debug log (src/http)   one exchange, its timeout of silence; DEBUG=pack-ts:http logs it
- *
- * Callers speak in paths and scopes; auth, scheme and retries are invisible to them.
- * docs/registries-transport.md describes the retry policy and the time bound.
- */
+// One registry's transport, composed of small layers (src/registry/transport/), top to bottom:
+//
+//   auth and tokens (auth.ts)     the challenge, the credential, a bearer token per scope set
+//   redirect policy (redirects.ts) 3xx followed where asked, never carrying Authorization elsewhere
+//   retry (retry.ts)              transient failures of idempotent exchanges, within a deadline
+//   scheme probe (scheme.ts)      HTTPS, or plain HTTP for loopback/--insecure-registry hosts
+//   http + debug log (src/http)   one exchange, its timeout of silence; DEBUG=pack-ts:http logs it
+//
+// Callers speak in paths and scopes; auth, scheme and retries are invisible to them.
+// docs/registries-transport.md describes the retry policy and the time bound.
+
 export interface TransportOptions {
   credentials: CredentialLookup
   insecureRegistries?: readonly string[]

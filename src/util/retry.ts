@@ -2,24 +2,23 @@ import {AsyncLocalStorage} from 'node:async_hooks'
 
 import {sleep} from './sleep.js'
 
-/**
- * The one retry helper: every loop that tries something again — a request after a reset or a
- * 503, a blob upload after a failed step, a read-modify-write round after another writer moved a
- * tag — goes through `retry`, so the loops share one backoff and one rule for time.
- *
- * The rule: an operation has a deadline, and no new try starts once it has passed (nor one whose
- * backoff would cross it). Loops nest — a request inside an upload inside a tag write — and the
- * deadline of the enclosing operation travels down with the async context, so an inner loop retries
- * only within what is left of the outer one. A failure an inner loop already retried and gave up
- * on is marked, and no enclosing loop tries it again: tries add up, they do not multiply.
- *
- * Two kinds of loop:
- * - `retry` (the default): the try failed (reset, timeout, 5xx, 429, a blob race). From the second
- *   try on, the work inside is "retrying": an inner try's timeout is cut (`Attempt.limit`) so it
- *   ends by the deadline.
- * - `rounds`: optimistic concurrency (read, merge, write, read back). A new round is not a failure,
- *   so requests inside keep their full timeout; the deadline still ends the rounds.
- */
+// The one retry helper: every loop that tries something again — a request after a reset or a
+// 503, a blob upload after a failed step, a read-modify-write round after another writer moved a
+// tag — goes through `retry`, so the loops share one backoff and one rule for time.
+//
+// The rule: an operation has a deadline, and no new try starts once it has passed (nor one whose
+// backoff would cross it). Loops nest — a request inside an upload inside a tag write — and the
+// deadline of the enclosing operation travels down with the async context, so an inner loop retries
+// only within what is left of the outer one. A failure an inner loop already retried and gave up
+// on is marked, and no enclosing loop tries it again: tries add up, they do not multiply.
+//
+// Two kinds of loop:
+// - `retry` (the default): the try failed (reset, timeout, 5xx, 429, a blob race). From the second
+//   try on, the work inside is "retrying": an inner try's timeout is cut (`Attempt.limit`) so it
+//   ends by the deadline.
+// - `rounds`: optimistic concurrency (read, merge, write, read back). A new round is not a failure,
+//   so requests inside keep their full timeout; the deadline still ends the rounds.
+
 export class Deadline {
   private constructor(
     /** Epoch milliseconds; Infinity for none. */

@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import {inspect} from 'node:util'
 
-import {type Credential, type RegistryAuthHooks, createKeychain, describeCredential} from '../../src/auth/index.js'
+import {type Credential, type RegistryAuthHooks, createKeychain} from '../../src/auth/index.js'
 import {SENTINEL, TEST_HELPER, assertNoSecret, basic, envWith, installHelper, rejectsWith, tempDir, writeDockerConfig} from './fixtures.js'
 
 const REG = '127.0.0.1:5000'
@@ -58,7 +58,6 @@ describe('keychain precedence', () => {
     const {env} = await setup(t)
     const keychain = createKeychain({env})
     assert.equal(await keychain.resolve(REG), undefined)
-    assert.equal(describeCredential(await keychain.resolve(REG)), 'anonymous (no credentials found)')
   })
 
   it('reads ~/.docker/config.json from the injected home when DOCKER_CONFIG is unset', async (t) => {
@@ -109,7 +108,6 @@ describe('keychain credential helpers', () => {
     assert.equal(await keychain.resolve('ghcr.io'), undefined)
     assert.equal(await keychain.resolve('ghcr.io'), undefined)
     assert.deepEqual(await spawns(), [REG, 'ghcr.io'])
-    assert.equal(describeCredential(a), `username/password from docker-credential-testhelper (configured in ${configPath})`)
   })
 
   it('asks about Docker Hub under https://index.docker.io/v1/, once for all aliases', async (t) => {
@@ -153,7 +151,6 @@ describe('keychain credential helpers', () => {
     })
     const ghcr = await keychain.resolve('ghcr.io')
     assert.equal(ghcr?.kind === 'bearer' && ghcr.token, 'regtok')
-    assert.equal(describeCredential(ghcr), `registry token from docker config ${join(env.DOCKER_CONFIG!, 'config.json')}`)
   })
 
   it('fails for a crashing or missing helper with CREDENTIAL_HELPER, caching the failure', async (t) => {

@@ -10,6 +10,10 @@ import {
   signatureItem,
 } from '../../src/formats/bundle/index.js'
 import {type AppendResult, type PreparedLayer, type TagWriter} from '../../src/formats/tag-writer.js'
+import {type Repository} from '../../src/reference/reference.js'
+import {type RegistryClient} from '../../src/registry/client.js'
+import {type AddedReferrer, addReferrers} from '../../src/registry/referrers.js'
+import {type Descriptor} from '../../src/registry/types.js'
 
 export async function writePrepared(writer: TagWriter, prepared: PreparedLayer): Promise<AppendResult> {
   if ('existing' in prepared) return prepared.existing
@@ -29,4 +33,9 @@ export async function writeBundleSignature(writer: BundleWriter, request: Bundle
 export async function writeBundleAttestation(writer: BundleWriter, request: BundleAttestationRequest): Promise<BundleWriteResult> {
   const [result] = await writer.write(request, [attestationItem(request)])
   return result!
+}
+
+export async function addReferrer(client: RegistryClient, repository: Repository, subject: Descriptor, manifestBytes: Buffer, mediaType: string): Promise<AddedReferrer> {
+  const added = await addReferrers(client, repository, subject, [manifestBytes], mediaType)
+  return {descriptor: added.descriptors[0]!, via: added.via}
 }

@@ -1,10 +1,9 @@
 import {type HttpRequest, type HttpResponse, type RequestBody} from '../../http/http.js'
 import {type Scope} from '../scope.js'
 
-/**
- * What passes between the transport's layers (transport.ts composes them): a request as a
- * registry operation states it, and one HTTP exchange as the lower layers send it.
- */
+// What passes between the transport's layers (transport.ts composes them): a request as a
+// registry operation states it, and one HTTP exchange as the lower layers send it.
+
 export interface RegistryRequest {
   method: HttpRequest['method']
   /** Path below the origin (`/v2/...`) or an absolute URL the registry handed us (upload location). */

@@ -1,11 +1,10 @@
 import {PluginError} from '../../errors.js'
 import {type Exchange, type Send, header} from './exchange.js'
 
-/**
- * Redirect policy: a 3xx is followed only where the caller asked (blob downloads, which
- * registries send to storage), at most MAX_REDIRECTS hops, and Authorization is never sent to
- * another origin than the registry's. Each hop is its own exchange below (retried on its own).
- */
+// Redirect policy: a 3xx is followed only where the caller asked (blob downloads, which
+// registries send to storage), at most MAX_REDIRECTS hops, and Authorization is never sent to
+// another origin than the registry's. Each hop is its own exchange below (retried on its own).
+
 export const MAX_REDIRECTS = 5
 
 export function redirectLayer(registry: string, origin: () => string, next: Send): Send {

@@ -2,17 +2,16 @@ import {type HttpResponse, HttpTransportError} from '../../http/http.js'
 import {Deadline, type Outcome, backoff, isExhausted, markExhausted, retry} from '../../util/retry.js'
 import {type Send, header} from './exchange.js'
 
-/**
- * Retry: one exchange tried again after a transient failure — a reset, a refused connection, no
- * answer within the timeout, or HTTP 408/429/5xx — with exponential backoff and jitter, or the
- * wait a Retry-After asks for (when it fits the budget). Only idempotent exchanges; others are
- * tried once (a blob upload starts over as a whole, client.ts).
- *
- * The bound: at most `attempts` tries, and none begun once `budgetMs` (2 × the request timeout)
- * has passed since the first, or once the enclosing operation's deadline has (util/retry.ts); a
- * later try's timeout is cut to end by then. So a registry that accepts connections and never
- * answers fails an exchange after 2 × --registry-timeout.
- */
+// Retry: one exchange tried again after a transient failure — a reset, a refused connection, no
+// answer within the timeout, or HTTP 408/429/5xx — with exponential backoff and jitter, or the
+// wait a Retry-After asks for (when it fits the budget). Only idempotent exchanges; others are
+// tried once (a blob upload starts over as a whole, client.ts).
+//
+// The bound: at most `attempts` tries, and none begun once `budgetMs` (2 × the request timeout)
+// has passed since the first, or once the enclosing operation's deadline has (util/retry.ts); a
+// later try's timeout is cut to end by then. So a registry that accepts connections and never
+// answers fails an exchange after 2 × --registry-timeout.
+
 export interface RetryPolicy {
   /** Tries in all for an idempotent exchange. */
   attempts: number
