@@ -2,9 +2,10 @@
 // alternating the two tools (a warm-up pair first, then PAIRS pairs). Prints medians, min–max and
 // ratios, counts HTTP requests through a proxy, and writes bench/results.json, bench/chart.svg and the
 // table in docs/performance.md (between its <!-- bench:start --> and <!-- bench:end --> markers).
-//   node bench/run.mjs [--quick] [--no-write] [--only release]
+//   node bench/run.mjs [--quick] [--no-write] [--only release|verify-release]
 // --quick: tiny N, one pair, nothing written (the CI check that this script still runs).
 // --only release: just the release figures (one image, two tags, its SBOM attested with two keys); nothing written.
+// --only verify-release: just the verify-release figures (that release, signed once, verified as it was signed); nothing written.
 import {randomBytes} from 'node:crypto'
 import {mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {cpus, tmpdir} from 'node:os'
@@ -23,7 +24,8 @@ import {measure, stats} from './measure.mjs'
 
 const quick = process.argv.includes('--quick')
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined
-if (process.argv.includes('--only') && only !== 'release') throw new Error(`--only: release is the one choice, got ${only}`)
+const ONLY = ['release', 'verify-release']
+if (process.argv.includes('--only') && !ONLY.includes(only)) throw new Error(`--only: ${ONLY.join(' or ')}, got ${only}`)
 const write = !quick && !only && !process.argv.includes('--no-write')
 const PAIRS = quick ? 1 : 5
 // --quick: no warm-up pair (its runs would only be thrown away).
@@ -174,8 +176,15 @@ const RELEASE_KEYS = ['release-a', 'release-b']
 const COSIGN_TYPES = {cdx: 'cyclonedx', spdx: 'spdxjson', syft: 'https://syft.dev/bom'}
 const releaseConfig = join(work, 'release-cosign.toml')
 let releaseCounter = 0
+let releaseKeys
 
-async function releaseSetup() {
+/** The two release keys and the signing cosign.toml (once, for whichever release figures run first). */
+function releaseSetup() {
+  releaseKeys ??= generateReleaseKeys()
+  return releaseKeys
+}
+
+async function generateReleaseKeys() {
   const configs = []
   for (const name of RELEASE_KEYS) {
     await measure(process.execPath, [cliBin, 'generate-key-pair', '--output-key-prefix', join(work, name)], env)
@@ -221,6 +230,63 @@ async function releaseFigures() {
   return {documents, cosignProcesses: 2 + 2 * documents, loopback, remote, scaling: await releaseScaling()}
 }
 
+// Verifying that release as it was signed. It is signed once (ours, both keys, export-sbom =
+// "attestation", an [[annotations]] entry, no provenance: what cosign can check too) and only read
+// afterwards, so every run verifies the same release. Ours: one `verify --report --cosign-config`
+// whose two [[configs]] give the public keys. cosign: the script a pipeline would run instead,
+// `verify -a` per key, then `verify-attestation --type` per document type and key (one
+// verify-attestation checks all attestations of its type at once), one after another. The script
+// checks less than ours: not the tags, nor each SBOM document against the attested predicates.
+const VERIFY_ANNOTATION = ['team', 'payments']
+const verifyTypes = [...new Set(Object.values(COSIGN_TYPES))]
+
+/** The signed release, with its report.toml and cosign script per host (registry, counting proxy, distant proxy). */
+async function signedRelease(buildpacks) {
+  await releaseSetup()
+  const annotations = `[[annotations]]\nname = "${VERIFY_ANNOTATION[0]}"\nvalue = "${VERIFY_ANNOTATION[1]}"\n`
+  const settings = 'export-sbom = "attestation"\n'
+  const signing = join(work, 'verify-sign-cosign.toml')
+  writeFileSync(signing, [annotations, ...RELEASE_KEYS.map((name) => `[[configs]]\nkey = "${name}.key"\npassword = "${name}.password"\n${settings}`)].join('\n'))
+  const config = join(work, 'verify-cosign.toml')
+  writeFileSync(config, [annotations, ...RELEASE_KEYS.map((name) => `[[configs]]\npublic-key = "${name}.pub"\n${settings}`)].join('\n'))
+
+  const dir = join(work, `verify-release${releaseCounter}`)
+  const repository = `bench/verify-release${releaseCounter++}`
+  mkdirSync(dir)
+  const tags = (host) => [`${host}/${repository}:1.4.2`, `${host}/${repository}:latest`]
+  const image = await pushReleaseImage(client, tags(registry.host), {buildpacks})
+  await ours(['sign', '--report', writeReport(dir, tags(registry.host), image.digest, 'sign-report.toml'), '--cosign-config', signing, '--quiet'])
+
+  const byHost = new Map()
+  for (const host of [registry.host, proxy.host, distant.host]) {
+    const slug = host.replaceAll(/[^0-9a-z]/gi, '_')
+    const report = writeReport(dir, tags(host), image.digest, `report-${slug}.toml`)
+    const subject = `${host}/${repository}@${image.digest}`
+    const lines = ['set -e']
+    const cosignVerify = (command, name, extra) =>
+      `'${cosignBin}' ${command} --key '${join(work, `${name}.pub`)}' --insecure-ignore-tlog --allow-http-registry ${extra} ${subject} > /dev/null`
+    for (const name of RELEASE_KEYS) lines.push(cosignVerify('verify', name, `-a ${VERIFY_ANNOTATION.join('=')}`))
+    for (const type of verifyTypes) for (const name of RELEASE_KEYS) lines.push(cosignVerify('verify-attestation', name, `--type '${type}'`))
+    const script = join(dir, `verify-${slug}.sh`)
+    writeFileSync(script, lines.join('\n') + '\n')
+    byHost.set(host, {report, config, script})
+  }
+
+  return {documents: image.sbom.documents.length, processes: 2 + 2 * verifyTypes.length, byHost}
+}
+
+const verifyReleaseOurs = (release) => ours(['verify', '--report', release.report, '--cosign-config', release.config, '--quiet'])
+const verifyReleaseCosign = (release) => measure('bash', [release.script], env)
+
+async function verifyReleaseFigures() {
+  const signed = await signedRelease(RELEASE.buildpacks)
+  const fresh = async (host) => signed.byHost.get(host) // read-only: the same signed release every run
+  const name = `verify release: 1 image (2 tags), ${signed.documents} SBOM documents, 2 keys`
+  const loopback = await compare(name, 1, verifyReleaseOurs, verifyReleaseCosign, {fresh})
+  const remote = await compare(`${name}, registry ${REMOTE_MS} ms away`, 1, verifyReleaseOurs, verifyReleaseCosign, {fresh, pairs: RELEASE.remotePairs, host: distant.host, countRequests: false})
+  return {documents: signed.documents, cosignProcesses: signed.processes, loopback, remote}
+}
+
 /** Ours only, at REMOTE_MS: the release with RELEASE.scaled buildpacks against the usual RELEASE.buildpacks, alternating pairs. */
 async function releaseScaling() {
   const buildpacks = {small: RELEASE.buildpacks, large: RELEASE.scaled}
@@ -247,7 +313,8 @@ function fmt(s) {
 try {
   const results = {date: new Date().toISOString().slice(0, 10), cores: cpus().length, node: process.version, pairs: PAIRS}
   if (!only) Object.assign(results, await signFigures())
-  results.release = await releaseFigures()
+  if (!only || only === 'release') results.release = await releaseFigures()
+  if (!only || only === 'verify-release') results.verifyRelease = await verifyReleaseFigures()
   const table = renderTable(results)
   console.log(table)
   if (write) {
@@ -288,12 +355,14 @@ function renderTable(r) {
   const ms = (s) => `${s.median.toFixed(0)} ms (${s.min.toFixed(0)}–${s.max.toFixed(0)})`
   return [
     `Measured ${r.date} on this project's machine (${r.cores} cores, Node ${r.node}), Debian's cosign 2.5 with \`--tlog-upload=false\`, loopback distribution 2.8 (Debian's packaged storage settings); medians of ${r.pairs} alternating pair${r.pairs === 1 ? '' : 's'}${FIRST_PAIR ? ' (--quick: no warm-up pair)' : ' after a warm-up pair'}, fresh images every run, encrypted cosign key (scrypt N=65536). Requests are counted in one extra run per tool through a counting proxy, kept out of the timed runs. Chart: \`bench/chart.svg\`.` +
-      (r.release ? ` Release rows: ours is one \`sign --report\` with two \`[[configs]]\` (two keys, \`export-sbom = "attestation"\`); cosign is the same work as a script of ${r.release.cosignProcesses} cosign processes run one after another (\`sign\` per key, then \`attest\` per document and key with \`--type\` \`cyclonedx\`, \`spdxjson\` or \`https://syft.dev/bom\`); the ${REMOTE_MS} ms rows are medians of ${r.release.remote.ours.n} pair${r.release.remote.ours.n === 1 ? '' : 's'}.` : ''),
+      (r.release ? ` Release rows: ours is one \`sign --report\` with two \`[[configs]]\` (two keys, \`export-sbom = "attestation"\`); cosign is the same work as a script of ${r.release.cosignProcesses} cosign processes run one after another (\`sign\` per key, then \`attest\` per document and key with \`--type\` \`cyclonedx\`, \`spdxjson\` or \`https://syft.dev/bom\`); the ${REMOTE_MS} ms rows are medians of ${r.release.remote.ours.n} pair${r.release.remote.ours.n === 1 ? '' : 's'}.` : '') +
+      (r.verifyRelease ? ` Verify-release rows (no target given): one release image of the same shape (two tags, ${r.verifyRelease.documents} SBOM documents), signed once by us with both keys, \`export-sbom = "attestation"\`, an \`[[annotations]]\` entry and no provenance, then verified as it was signed by every run (verifying only reads, so no fresh image per run); ours is one \`verify --report --cosign-config --quiet\` with \`public-key\` configs; cosign is a script of ${r.verifyRelease.cosignProcesses} processes run one after another (\`verify -a\` per key, then \`verify-attestation --type\` per document type and key, each with \`--insecure-ignore-tlog\`); the ${REMOTE_MS} ms row is the median of ${r.verifyRelease.remote.ours.n} pair${r.verifyRelease.remote.ours.n === 1 ? '' : 's'}.` : ''),
     '',
     '| figure | target | ours | cosign | ratio | |',
     '|---|---|---|---|---|---|',
     ...(r.one ? signRows(r, row, ms) : []),
     ...(r.release ? releaseRows(r.release, row, ms) : []),
+    ...(r.verifyRelease ? verifyReleaseRows(r.verifyRelease, ms) : []),
   ].join('\n')
 }
 
@@ -318,6 +387,14 @@ function releaseRows(r, row, ms) {
     row(loopback.figure, '≤ 0.35×', ms(loopback.ours), ms(loopback.cosign), `${loopback.ratio.toFixed(2)}×`, loopback.ratio <= 0.35),
     row(remote.figure, '≤ 0.25×', ms(remote.ours), ms(remote.cosign), `${remote.ratio.toFixed(2)}×`, remote.ratio <= 0.25),
     row(scaling.figure, `≤ 1.5× the ${scaling.documents.small}-document time`, `${ms(scaling.large)} vs ${ms(scaling.small)}`, '—', `${scaling.ratio.toFixed(2)}×`, scaling.ratio <= 1.5),
+    `| HTTP requests, ${loopback.figure} (not a target) | — | ${loopback.requestsPerSignature.ours} | ${loopback.requestsPerSignature.cosign} | — | — |`,
+  ]
+}
+
+function verifyReleaseRows(r, ms) {
+  const {loopback, remote} = r
+  return [
+    ...[loopback, remote].map((f) => `| ${f.figure} | — | ${ms(f.ours)} | ${ms(f.cosign)} | ${f.ratio.toFixed(2)}× | — |`),
     `| HTTP requests, ${loopback.figure} (not a target) | — | ${loopback.requestsPerSignature.ours} | ${loopback.requestsPerSignature.cosign} | — | — |`,
   ]
 }
