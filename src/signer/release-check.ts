@@ -55,7 +55,9 @@ export interface ReleaseCheckResult {
 }
 
 interface CheckContext {
-  checks: ReleaseCheck[]
+  /** With the position of its step, so the result lists checks in a stable order, not as they finished. */
+  checks: {order: number; check: ReleaseCheck}[]
+  planned: number
   trust: Trust[]
   sboms?: SbomSubject[]
   manifest?: FetchedManifest
@@ -65,11 +67,11 @@ export async function verifyRelease(request: ReleaseCheckInput): Promise<Release
   // Configs read the same tags and blobs (two keys share one .sig and .att): each is fetched once.
   const input = {...request, client: sharedReads(request.client)}
   const plan = planReport(input.report, input.cosign, 'verify')
-  const ctx: CheckContext = {checks: [], trust: []}
+  const ctx: CheckContext = {checks: [], planned: 0, trust: []}
   const exportsSbom = plan.configs.some((c) => c.config.exportSbom !== 'none')
   const steps: Step<CheckContext>[] = [
     {title: 'Load the keys and trusted root', run: async (c) => void (c.trust = await Promise.all(plan.configs.map((p) => trustOf(p, input)))) },
-    {title: 'Tags point at the digest', steps: () => plan.tags.map((tag) => tagStep(input.client, plan, tag)), concurrency: input.concurrency},
+    {title: 'Tags point at the digest', steps: (c) => plan.tags.map((tag) => tagStep(input.client, plan, tag, c.planned++)), concurrency: input.concurrency},
     {title: 'Read the image', run: async (c) => void (c.manifest = await input.client.getManifest(plan.tags[0]!.repository, plan.digest))},
     ...(exportsSbom ? [{title: 'Read the SBOM from the image', run: async (c: CheckContext) => void (c.sboms = (await collectSboms(input.client, plan.tags[0]!.repository, c.manifest!, input.sbomLimits)).subjects)}] : []),
     ...plan.configs.flatMap((planned, i) =>
@@ -81,11 +83,12 @@ export async function verifyRelease(request: ReleaseCheckInput): Promise<Release
     ),
   ]
   await (input.runSteps ?? runSteps)(steps, ctx)
-  const result = {image: {digest: plan.digest, tags: input.report.tags}, checks: ctx.checks}
-  const failed = ctx.checks.filter((c) => !c.ok)
+  const checks = ctx.checks.sort((x, y) => x.order - y.order).map((c) => c.check)
+  const result = {image: {digest: plan.digest, tags: input.report.tags}, checks}
+  const failed = checks.filter((c) => !c.ok)
   if (failed.length > 0) {
     const first = failed.slice(0, 3).map(describeFailure).join('; ')
-    throw new PluginError('VERIFY_FAILED', `${failed.length} of ${ctx.checks.length} checks failed: ${first}${failed.length > 3 ? `; and ${failed.length - 3} more` : ''}`, {details: result})
+    throw new PluginError('VERIFY_FAILED', `${failed.length} of ${checks.length} checks failed: ${first}${failed.length > 3 ? `; and ${failed.length - 3} more` : ''}`, {details: result})
   }
 
   return result
@@ -126,12 +129,12 @@ function identityOf(config: SigningConfig) {
   }
 }
 
-function tagStep(client: RegistryClient, plan: ReportPlan, tag: ReportPlan['tags'][number]): Step<CheckContext> {
+function tagStep(client: RegistryClient, plan: ReportPlan, tag: ReportPlan['tags'][number], order: number): Step<CheckContext> {
   const image = referenceName(tag)
   return {
     title: `${image} is ${short(plan.digest)}`,
     run: (c) =>
-      record(c, {check: 'tag', image}, async () => {
+      record(c, order, {check: 'tag', image}, async () => {
         const manifest = await client.getManifest(tag.repository, manifestReference(tag))
         if (manifest.digest !== plan.digest) throw new Error(`points at ${manifest.digest}, not the report's ${plan.digest}`)
       }),
@@ -149,8 +152,10 @@ function configSteps(client: RegistryClient, plan: ReportPlan, planned: PlannedC
     verifyImage(client, {digest, repository: target.signatureRepository, trust, annotations: attestations ? {} : plan.annotations, attestations, formats})
   const found = memo((key: string) => read(key.slice(2), key.startsWith('a:')).then((r) => r.verified))
   const steps: Step<CheckContext>[] = []
-  const check = (title: string, entry: Omit<ReleaseCheck, 'ok' | 'config'>, test: () => Promise<void>) =>
-    steps.push({title, run: (c) => record(c, {...entry, config: config.index}, test)})
+  const check = (title: string, entry: Omit<ReleaseCheck, 'ok' | 'config'>, test: () => Promise<void>) => {
+    const order = ctx.planned++
+    steps.push({title, run: (c) => record(c, order, {...entry, config: config.index}, test)})
+  }
 
   for (const digest of [plan.digest, ...children]) {
     for (const format of formats) {
@@ -220,13 +225,13 @@ function predicateDigest(item: VerifiedItem & {canonical?: string}): string {
 }
 
 /** Runs one check and records it; a failed check also fails its step, so it shows as ✖ with the reason. */
-async function record(ctx: CheckContext, entry: Omit<ReleaseCheck, 'ok'>, test: () => Promise<void>): Promise<void> {
+async function record(ctx: CheckContext, order: number, entry: Omit<ReleaseCheck, 'ok'>, test: () => Promise<void>): Promise<void> {
   try {
     await test()
-    ctx.checks.push({...entry, ok: true})
+    ctx.checks.push({order, check: {...entry, ok: true}})
   } catch (error) {
     const reason = messageOf(error)
-    ctx.checks.push({...entry, ok: false, reason})
+    ctx.checks.push({order, check: {...entry, ok: false, reason}})
     throw new Error(reason)
   }
 }

@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
 import {pushReleaseImage, type ReleaseSbom} from '../fixtures/release-image.js'
-import {pushImage, testClient} from '../helpers/images.js'
+import {pushImage, pushIndex, testClient} from '../helpers/images.js'
 import {type TestKey, generateTestKey} from '../helpers/keys.js'
 import {type TestRegistry, startRegistry} from '../helpers/registry.js'
 import {writeFile, writeReport} from '../helpers/report.js'
@@ -52,6 +52,10 @@ describe('verify --report --cosign-config: a release against the cosign.toml tha
   const pubConfig = (key: TestKey, extra = '') => `public-key = "${key.pub}"\n${extra}`
   const verify = (report: string, config: string, ...extra: string[]) => runCli(['verify', '--report', report, '--cosign-config', config, ...extra])
   const checks = (stdout: string): Check[] => JSON.parse(stdout).checks
+  const failure = (result: Awaited<ReturnType<typeof runCli>>) => {
+    assert.equal(result.code, 10, result.stderr)
+    return assertOneLineError(result).split('\n').at(-1)!
+  }
 
   it('a release we signed with two keys (9 SBOM documents, provenance) passes, from public keys or the signing keys themselves', async () => {
     const rel = await release('ours')
@@ -83,6 +87,30 @@ describe('verify --report --cosign-config: a release against the cosign.toml tha
     const all = checks(result.stdout)
     assert.equal(all.length, 2 + 2 * (1 + 9 + 1))
     assert.deepEqual(new Set(all.filter((c) => c.format).map((c) => c.format)), new Set(['classic', 'bundle']))
+  })
+
+  it('export-sbom = "attachment" checks the attachment; recursive checks each platform manifest', async () => {
+    const rel = await release('attached')
+    const attached = await runCli(['sign', '--report', rel.report, '--cosign-config', toml([keyConfig(a, 'export-sbom = "attachment"')])])
+    assert.equal(attached.code, 0, attached.stderr)
+    const result = await verify(rel.report, toml([pubConfig(a, 'export-sbom = "attachment"')]), '--json')
+    assert.equal(result.code, 0, result.stderr)
+    const attachment = checks(result.stdout).filter((c) => c.check === 'attachment')
+    assert.deepEqual(attachment.map((c) => [c.ok, c.document?.endsWith('.cdx.json')]), [[true, true]])
+    // Nothing attached: the same release fails that check, named.
+    const notAttached = await release('not-attached')
+    await runCli(['sign', '--report', notAttached.report, '--cosign-config', toml([keyConfig(a, 'export-sbom = "none"')])])
+    const missing = await verify(notAttached.report, toml([pubConfig(a, 'export-sbom = "attachment"')]))
+    assert.match(failure(missing), /^Error: 1 of 4 checks failed: configs\[0\] attachment layers\/sbom\/.*\.cdx\.json on .*: no sha256-[0-9a-f]{64}\.sbom in /)
+
+    const index = await pushIndex(client, `${registry.host}/multi-arch:v1`)
+    const report = writeReport(work, [index.reference], index.digest, 'multi-arch-report.toml')
+    const signed = await runCli(['sign', '--report', report, '--cosign-config', toml([keyConfig(a, 'recursive = true')])])
+    assert.equal(signed.code, 0, signed.stderr)
+    const recursive = await verify(report, toml([pubConfig(a, 'recursive = true')]), '--json')
+    assert.equal(recursive.code, 0, recursive.stderr)
+    const signatures = checks(recursive.stdout).filter((c) => c.check === 'signature')
+    assert.deepEqual(signatures.map((c) => c.image.split('@')[1]), [index.digest, ...index.children.map((c) => c.digest)])
   })
 
   /** cosign's way: `sign` per key, then `attest` per document (the shell loop a release script runs). */
@@ -124,10 +152,6 @@ describe('verify --report --cosign-config: a release against the cosign.toml tha
     assert.equal(classic.code, 10)
   })
 
-  const failure = (result: Awaited<ReturnType<typeof runCli>>) => {
-    assert.equal(result.code, 10, result.stderr)
-    return assertOneLineError(result).split('\n').at(-1)!
-  }
 
   it('one document not attested: exit 10, naming the config, the document and the format', async () => {
     const rel = await release('one-missing')
