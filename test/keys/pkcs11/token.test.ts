@@ -42,6 +42,7 @@ describe('pkcs11: keys in a SoftHSM2 token', () => {
     hsm.generateKey(main, 'EC:prime256v1', 'nopub', '05')
     hsm.deletePublicKey(main, '05')
     hsm.generateKey(main, 'rsa:1024', 'rsa1024', '06')
+    hsm.generateKey(main, 'EC:secp521r1', 'k521', '07')
     wrong = hsm.initToken('wrong-pin', '2468')
     hsm.generateKey(wrong, 'EC:prime256v1', 'k', '01')
     locked = hsm.initToken('locked', '1357')
@@ -53,7 +54,7 @@ describe('pkcs11: keys in a SoftHSM2 token', () => {
     await closeTokens()
   })
 
-  for (const [label, id, algorithm] of [['k256', '01', 'ecdsa-p256-sha256'], ['k384', '02', 'ecdsa-p384-sha384'], ['rsa', '03', 'rsa-pkcs1v15-sha256']] as const) {
+  for (const [label, id, algorithm] of [['k256', '01', 'ecdsa-p256-sha256'], ['k384', '02', 'ecdsa-p384-sha384'], ['rsa', '03', 'rsa-pkcs1v15-sha256'], ['k521', '07', 'ecdsa-p521-sha512']] as const) {
     it(`${label}: signs in the token as cosign does (${algorithm}); the signature verifies with the public key read from the token`, async () => {
       const signer = await loadSigner(hsm.uri(main, {object: label}), staticPassword('1234'))
       assert.equal(signer.algorithm, algorithm)
@@ -175,6 +176,7 @@ describe('pkcs11: keys in a SoftHSM2 token', () => {
       ['04', 'k1', 'EC', false],
       ['05', 'nopub', 'EC', false],
       ['06', 'rsa1024', 'RSA 1024 bits', false],
+      ['07', 'k521', 'ECDSA P-521', true],
     ])
     assert.equal(keys[0]!.uri, `pkcs11:token=main;slot-id=${main.slotId};id=%01;object=k256?module-path=${SOFTHSM_MODULE}`)
     const signer = await loadSigner(keys[0]!.uri, staticPassword('1234'))
