@@ -14,7 +14,7 @@ import {verifierFromKey} from '../key-object.js'
 import {type PasswordSource, withoutTrailingNewline} from '../password.js'
 import type {Signer, Verifier} from '../types.js'
 import {CK} from './binding.js'
-import {describeObject, findObjects, findPrivateKey, findPublicKey, type KeySelector, readPublicKey, type TokenKey} from './objects.js'
+import {describeObject, findObjects, findPrivateKey, findPublicKey, publicKeyOf, readPublicKey, type TokenKey} from './objects.js'
 import {tokenSigner} from './signer.js'
 import {describeTokens, openModule, openToken, type PinSource, type TokenSession} from './token.js'
 import {formatPkcs11Uri, type Pkcs11Uri, parsePkcs11Uri} from './uri.js'
@@ -27,10 +27,8 @@ export async function loadPkcs11Signer(reference: string, password: PasswordSour
   const uri = parsePkcs11Uri(reference)
   const session = await openToken(uri.modulePath, uri)
   await session.logIn(pinSource(uri, session, password), pinGiven(uri))
-  const privateKey = await findPrivateKey(session, uri, true)
-  // The public key object of the pair: by the private key's id when it has one, else its label.
-  const pair: KeySelector = privateKey.id.length > 0 ? {id: privateKey.id} : {object: privateKey.label}
-  const publicObject = await findPublicKey(session, pair, ` beside the private key ${uri.display}`)
+  const privateKey = await findPrivateKey(session, uri)
+  const publicObject = await publicKeyOf(session, privateKey, ` beside the private key ${uri.display}`)
   const publicKey = await readPublicKey(session, publicObject, uri.display)
   return tokenSigner(session, privateKey, publicKey, uri.display)
 }
@@ -153,9 +151,8 @@ export async function listKeys(modulePath: string, options: KeyListOptions): Pro
 async function describeKeyPair(session: TokenSession, key: TokenKey, modulePath: string): Promise<KeyListing> {
   const uri = formatPkcs11Uri({token: session.token.label, slotId: session.token.slotId, id: key.id, object: key.label, modulePath})
   const base = {uri, label: key.label, id: key.id.toString('hex')}
-  const pair: KeySelector = key.id.length > 0 ? {id: key.id} : {object: key.label}
   try {
-    const publicKey = await readPublicKey(session, await findPublicKey(session, pair, ''), uri)
+    const publicKey = await readPublicKey(session, await publicKeyOf(session, key, ''), uri)
     const algorithm = algorithmOf(publicKey)
     const curve = publicKey.asymmetricKeyDetails?.namedCurve ?? ''
     const type = publicKey.asymmetricKeyType === 'ec' ? `ECDSA ${NIST_CURVES[curve] ?? curve}` : describeKey(publicKey)

@@ -70,10 +70,10 @@ export function findObjects(session: TokenSession, objectClass: number, selector
 }
 
 /** The one private key the selector names in the token; its id, label and type. */
-export async function findPrivateKey(session: TokenSession, selector: KeySelector, loggedIn: boolean): Promise<TokenKey> {
+export async function findPrivateKey(session: TokenSession, selector: KeySelector): Promise<TokenKey> {
   const found = await findObjects(session, CK.CKO_PRIVATE_KEY, selector)
   if (found.length === 0) {
-    const hint = loggedIn ? '' : ' (not logged in: the token may keep it private; give the PIN)'
+    const hint = session.loggedIn ? '' : ' (not logged in: the token may keep it private; give the PIN with pin-source or pin-value)'
     throw new PluginError('KEY_NOT_FOUND', `no private key with ${describeSelector(selector)} in ${session.where}${hint}; \`pkcs11 list-keys\` lists the keys there are`)
   }
 
@@ -84,7 +84,21 @@ export async function findPrivateKey(session: TokenSession, selector: KeySelecto
   return describeObject(session, found[0]!)
 }
 
-/** The public key object of a key pair: by the private key's CKA_ID when it has one, else by its label. */
+/**
+ * The public key object of a private key: the one with its CKA_ID and label; else with its CKA_ID
+ * (labels of a pair may differ); else, for a key without an id, with its label.
+ */
+export async function publicKeyOf(session: TokenSession, privateKey: TokenKey, what: string): Promise<TokenKey> {
+  const hasId = privateKey.id.length > 0
+  if (hasId && privateKey.label !== '') {
+    const exact = await findObjects(session, CK.CKO_PUBLIC_KEY, {id: privateKey.id, object: privateKey.label})
+    if (exact.length === 1) return describeObject(session, exact[0]!)
+  }
+
+  return findPublicKey(session, hasId ? {id: privateKey.id} : {object: privateKey.label}, what)
+}
+
+/** The one public key object the selector names. */
 export async function findPublicKey(session: TokenSession, selector: KeySelector, what: string): Promise<TokenKey> {
   const found = await findObjects(session, CK.CKO_PUBLIC_KEY, selector)
   if (found.length === 0) {

@@ -202,6 +202,7 @@ export class TokenSession {
   private tail: Promise<unknown> = Promise.resolve()
   /** The one login of this run, failed or not: a wrong PIN is not tried twice (tokens lock). */
   private login?: Promise<void>
+  private loginDone = false
 
   constructor(
     readonly module: Pkcs11Module,
@@ -215,6 +216,11 @@ export class TokenSession {
 
   get where(): string {
     return describeToken(this.token)
+  }
+
+  /** Whether this run logged in to the token. */
+  get loggedIn(): boolean {
+    return this.loginDone
   }
 
   /** Runs work when the operations before it are done. */
@@ -269,6 +275,7 @@ export class TokenSession {
         if (returnValue(error) !== 'CKR_USER_ALREADY_LOGGED_IN') throw tokenFailure(error, this.where, 'C_Login')
       }
     })
+    this.loginDone = true
   }
 }
 

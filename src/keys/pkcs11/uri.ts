@@ -10,7 +10,7 @@ import {PluginError} from '../../errors.js'
 export const PKCS11_SCHEME = 'pkcs11:'
 
 export interface Pkcs11Uri {
-  /** Token label (CKA of CK_TOKEN_INFO `label`). */
+  /** Token label (CK_TOKEN_INFO `label`). */
   readonly token?: string
   readonly manufacturer?: string
   readonly model?: string

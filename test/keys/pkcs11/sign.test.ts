@@ -19,6 +19,7 @@ import {type TestRegistry, startRegistry} from '../../helpers/registry.js'
 import {writeFile, writeReport} from '../../helpers/report.js'
 import {assertOneLineError, run, type RunResult, runCli, runCosign, runCosign3} from '../../helpers/run.js'
 import {registrySnapshot} from '../../helpers/snapshot.js'
+import {runHost} from '../../host/run-host.js'
 import {createSoftHsm, SOFTHSM_MODULE, type SoftHsmToken} from '../../helpers/softhsm.js'
 
 const work = mkdtempSync(join(tmpdir(), 'pkcs11-sign-'))
@@ -174,6 +175,17 @@ describe('pkcs11: keys in a SoftHSM2 token, end to end', () => {
     assert.ok(checks.every((c) => c.ok))
     assert.equal(checks.filter((c) => c.config === 1 && c.check === 'sbom').length, 2 * 9, 'nine SBOM documents, in both formats')
     assert.ok(checks.some((c) => c.config === 1 && c.check === 'provenance'))
+  })
+
+  it('build --sign through the host: the token key is checked before the build and signs after it', async () => {
+    const image = `${registry.host}/built:v1`
+    const pinFile = writeFile(work, 'build.pin', `${PIN}\n`)
+    const config = writeFile(work, 'build-cosign.toml', `[[configs]]\nkey = "${uri('p256')}"\npassword = "${pinFile}"\n`)
+    const built = await runHost(['build', image, '--publish', '--sign', '--cosign-config', config], {cwd: mkdtempSync(join(work, 'cwd-')), env: hsm.env})
+    assert.equal(built.code, 0, built.stderr)
+    assert.match(built.stdout, /^Signed .*built@sha256:[0-9a-f]{64} → .* \[configs\[0\]\]$/m)
+    assert.equal((await cosign25.verify(pub.p256!, image)).code, 0)
+    assert.equal((await cosign25.verifyAttestation(pub.p256!, image, 'cyclonedx')).code, 0)
   })
 
   it('each bad input is one line with a key-class exit code (3), the PIN is never printed, and nothing is written', async () => {
