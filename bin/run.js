@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // `sign --key` / `sign --cosign-config`: the keys' scrypt starts now, on the thread pool, while
-// oclif loads.
+// oclif loads. A `pkcs11:` key (in an HSM or token) has none.
 const argv = process.argv.slice(2)
 const hasFlag = (flag) => argv.some((arg) => arg === flag || arg.startsWith(`${flag}=`))
-if (argv[0] === 'sign' && hasFlag('--key')) {
+const pkcs11Key = argv.some((arg, i) => /^(--key=)?pkcs11:/i.test(arg) && (arg.startsWith('--key=') || argv[i - 1] === '--key'))
+if (argv[0] === 'sign' && hasFlag('--key') && !pkcs11Key) {
   const {prefetchKeyDerivation} = await import('../dist/keys/prefetch.js')
   prefetchKeyDerivation(argv, process.env)
 } else if (argv[0] === 'sign' && hasFlag('--cosign-config')) {

@@ -19,8 +19,8 @@ function walk(dir) {
 
 const unit = process.argv.includes('--unit')
 const filters = process.argv.slice(2).filter((x) => x !== '--unit')
-// Anything that starts a registry, a cosign binary, or the test host with its system pieces.
-const NEEDS_SYSTEM = /startRegistry|runCosign|cosignBin|cosign3|\bcosign\(|installPlugin|tmux|htpasswd|bench\/run|'bench'/
+// Anything that starts a registry, a cosign binary, SoftHSM, or the test host with its system pieces.
+const NEEDS_SYSTEM = /startRegistry|runCosign|cosignBin|cosign3|\bcosign\(|installPlugin|tmux|htpasswd|bench\/run|'bench'|createSoftHsm/
 const source = (f) => join(root, 'test', relative(built, f).replace(/\.js$/, '.ts'))
 const files = walk(built)
   .filter((f) => existsSync(source(f))) // a compiled test whose source was moved or removed

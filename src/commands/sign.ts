@@ -19,6 +19,8 @@ export default class Sign extends BaseCommand {
 
 Signatures are cosign's classic format (the sha256-<hex>.sig tag) unless --format says bundle or both; a signature this key already made is not added twice.
 
+A key in an HSM or token signs there, the private key never leaving it: --key (or key = in cosign.toml) takes a pkcs11: URI (RFC 7512, as cosign does: token or slot-id, object or id, module-path; the PIN from pin-value or pin-source in the URI, else as a key password). pkcs11 list-keys prints each key's URI.
+
 Keyless (--keyless, or keyless = true in cosign.toml): an OIDC identity token (--identity-token, SIGSTORE_ID_TOKEN, or GitHub Actions' token) gets a short-lived certificate from Fulcio, and every signature is logged in Rekor. With a key, --tlog-upload (tlog-upload = true) logs signatures in Rekor too; it is off by default because on the public Rekor the image's name becomes public.`
 
   // oclif's generated usage cannot draw these overlapping exclusive/dependsOn groups (it printed
@@ -34,6 +36,7 @@ Keyless (--keyless, or keyless = true in cosign.toml): an OIDC identity token (-
     '<%= config.bin %> <%= command.id %> registry.example.com/app:v1 --key cosign.key',
     '$ SIGSTORE_ID_TOKEN=... <%= config.bin %> <%= command.id %> registry.example.com/app:v1 --keyless --format both',
     '$ COSIGN_PASSWORD=... <%= config.bin %> <%= command.id %> registry.example.com/app@sha256:... --key cosign.key -a team=payments --repository registry.example.com/signatures',
+    '$ COSIGN_PASSWORD="$PIN" <%= config.bin %> <%= command.id %> registry.example.com/app:v1 --key "pkcs11:token=release;object=signing?module-path=/usr/lib/softhsm/libsofthsm2.so"',
   ]
 
   static override strict = false
@@ -45,8 +48,8 @@ Keyless (--keyless, or keyless = true in cosign.toml): an OIDC identity token (-
   static override flags = {
     report: Flags.string({summary: "The exporter's report.toml (signer phase).", helpValue: 'FILE', dependsOn: ['cosign-config']}),
     'cosign-config': Flags.string({summary: 'cosign.toml: keys, repositories, annotations, SBOM export (signer phase).', helpValue: 'FILE', dependsOn: ['report']}),
-    key: Flags.string({summary: 'Private key file (cosign encrypted, or PKCS#8 PEM, plain or encrypted).', helpValue: 'FILE', exclusive: ['report', 'keyless']}),
-    'password-file': Flags.string({summary: "File holding the key's password (default: COSIGN_PASSWORD, or a prompt).", helpValue: 'FILE', exclusive: ['report']}),
+    key: Flags.string({summary: 'Private key file (cosign encrypted, or PKCS#8 PEM, plain or encrypted), or a pkcs11: URI of a key in an HSM or token.', helpValue: 'FILE', exclusive: ['report', 'keyless']}),
+    'password-file': Flags.string({summary: "File holding the key's password, or the token's PIN (default: COSIGN_PASSWORD, or a prompt).", helpValue: 'FILE', exclusive: ['report']}),
     annotations: annotationFlag({exclusive: ['report']}),
     repository: Flags.string({summary: 'Repository that receives the signatures (like COSIGN_REPOSITORY).', helpValue: 'REGISTRY/REPO', exclusive: ['report']}),
     'docker-media-types': Flags.boolean({summary: 'Write Docker media types for the signature manifest (like COSIGN_DOCKER_MEDIA_TYPES).', exclusive: ['report']}),

@@ -48,7 +48,7 @@ verify --report report.toml --cosign-config cosign.toml checks a whole release a
     concurrency: Flags.integer({summary: 'Images (or, with --report, checks) verified at once.', default: 8, min: 1, max: 64, parse: wholeNumber(1, 64), helpValue: 'N'}),
     quiet: Flags.boolean({char: 'q', summary: 'With --report: no progress output; errors only.'}),
     recursive: Flags.boolean({summary: "Also verify each platform manifest of an image index (every one must verify).", exclusive: ['report']}),
-    key: Flags.string({summary: 'Public key file (PEM PUBLIC KEY); without it, verification is keyless.', helpValue: 'FILE', exclusive: ['report']}),
+    key: Flags.string({summary: 'Public key file (PEM PUBLIC KEY), or a pkcs11: URI (the public key is read from the token); without it, verification is keyless.', helpValue: 'FILE', exclusive: ['report']}),
     'certificate-identity': Flags.string({summary: "Keyless: the signer's identity (a SAN of the certificate: email, URI), exactly.", helpValue: 'ID', exclusive: ['key', 'report']}),
     'certificate-identity-regexp': Flags.string({summary: "Keyless: a regular expression the signer's identity must match.", helpValue: 'REGEXP', exclusive: ['key', 'certificate-identity', 'report']}),
     'certificate-oidc-issuer': Flags.string({summary: "Keyless: the OIDC issuer of the signer's token, exactly.", helpValue: 'URL', exclusive: ['key', 'report']}),

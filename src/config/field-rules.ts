@@ -58,6 +58,15 @@ export function optionalPath(name: string, what: string): FieldRule<string | und
   return {name, absent: {value: undefined}, check: (value, baseDir) => path(value, baseDir, what)}
 }
 
+/** A key file's path, or a `pkcs11:` URI (RFC 7512, a key in an HSM or token), which is kept as written. */
+export function optionalKey(name: string, what: string): FieldRule<string | undefined> {
+  return {
+    name,
+    absent: {value: undefined},
+    check: (value, baseDir) => (typeof value === 'string' && /^pkcs11:/i.test(value) ? {value} : path(value, baseDir, what)),
+  }
+}
+
 function word(value: unknown, what: string): Checked<string> {
   if (typeof value !== 'string') return {complaint: `is ${describe(value)}; expected a string: ${what}`}
   if (value === '' || /\s/.test(value)) return {complaint: `is ${JSON.stringify(value)}; expected ${what}, without spaces`}

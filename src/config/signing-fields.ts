@@ -1,4 +1,4 @@
-import {type FieldRule, flag, oneOf, optionalPath, optionalText, optionalUrl, optionalWord} from './field-rules.js'
+import {type FieldRule, flag, oneOf, optionalKey, optionalPath, optionalText, optionalUrl, optionalWord} from './field-rules.js'
 import {EXPORT_SBOM_MODES, SIGNATURE_FORMATS, type SigningConfig} from './types.js'
 import type {Table} from './values.js'
 
@@ -8,7 +8,7 @@ import type {Table} from './values.js'
  * The first four come from the RFC, the rest are this plugin's additions.
  */
 export const SIGNING_FIELDS: {readonly [F in Exclude<keyof SigningConfig, 'index'>]-?: FieldRule<SigningConfig[F]>} = {
-  key: optionalPath('key', 'path to the private key'),
+  key: optionalKey('key', 'path to the private key, or a pkcs11: URI'),
   repository: optionalWord('repository', 'a repository for signatures, like registry.example.com/sigs'),
   dockerMediaTypes: flag('docker-media-types', false),
   passwordFile: optionalPath('password', 'path to a file holding the key password'),
@@ -21,7 +21,7 @@ export const SIGNING_FIELDS: {readonly [F in Exclude<keyof SigningConfig, 'index
   rekorUrl: optionalUrl('rekor-url', "Rekor's URL, like https://rekor.sigstore.dev"),
   tsaUrl: optionalUrl('tsa-url', "a timestamp authority's URL, like https://timestamp.example.com"),
   provenance: flag('provenance', false),
-  publicKey: optionalPath('public-key', 'path to the public key, for verify'),
+  publicKey: optionalKey('public-key', 'path to the public key (or a pkcs11: URI), for verify'),
   certificateIdentity: optionalText('certificate-identity', "the signer's identity (a certificate SAN), for verify"),
   certificateIdentityRegexp: optionalText('certificate-identity-regexp', "a regular expression the signer's identity must match, for verify"),
   certificateOidcIssuer: optionalText('certificate-oidc-issuer', "the signer's OIDC issuer, for verify"),

@@ -23,10 +23,14 @@ const hook: Hook.CommandNotFound = async function ({config, id}) {
   }
 
   const [{failCommand}, {PluginError}] = await Promise.all([import('./fail.js'), import('../errors.js')])
-  const commands = [...new Set(config.commands.filter((c) => !c.hidden).map((c) => c.id))].sort()
+  // Shown as typed: `pkcs11 list-keys`, not oclif's `pkcs11:list-keys`.
+  const commands = [...new Set(config.commands.filter((c) => !c.hidden).map((c) => c.id.replaceAll(':', ' ')))].sort()
   // With spaces between words, oclif joins the arguments that follow into the id it could not
-  // find ("sgin img:v1" → "sgin:img:v1"); our commands are one word, and the first is what was typed.
-  const typed = id.split(':')[0] ?? id
+  // find ("sgin img:v1" → "sgin:img:v1"): the first word is what was typed, or the first two
+  // under a topic ("pkcs11 lst-keys").
+  const words = id.split(':')
+  const topic = commands.some((c) => c.startsWith(`${words[0]} `))
+  const typed = (topic && words.length > 1 ? words.slice(0, 2).join(' ') : words[0]) ?? id
   const near = closest(typed, commands)
   const guess = near ? ` (did you mean ${near}?)` : ''
   const shown = typed.length > 40 ? `${typed.slice(0, 40)}…` : typed

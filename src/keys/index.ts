@@ -12,11 +12,13 @@ export {assertCanWrite, generateKeyPair, type KeyPairPaths, type KeyPairPem, key
 export {signerFromKey, verifierFromKey} from './key-object.js'
 export {isKeySigner, publicKeyHint, sigstoreSigner} from './sigstore-signer.js'
 export {forgetLoadedSigners, loadSigner, loadVerifier, verifierFromPem} from './load.js'
+export {displayUri as displayKeyReference, isPkcs11Uri} from './pkcs11/uri.js'
 export {
   newKeyPassword,
   type PasswordOptions,
   type PasswordSource,
   passwordSource,
+  type SecretKind,
   readPasswordFile,
   staticPassword,
 } from './password.js'

@@ -1,4 +1,7 @@
-/** Entry points for key files: a path becomes a Signer or Verifier. */
+/**
+ * Entry points for keys: a path (or a `pkcs11:` URI, a key in an HSM or token) becomes a Signer or
+ * Verifier. PKCS#11 code and its native binding load only for a `pkcs11:` key.
+ */
 import {createPublicKey} from 'node:crypto'
 import {resolve} from 'node:path'
 
@@ -7,6 +10,7 @@ import {readKeyFile} from './key-file.js'
 import {signerFromKey, verifierFromKey} from './key-object.js'
 import type {PasswordSource} from './password.js'
 import {decodePemBlocks} from './pem.js'
+import {isPkcs11Uri} from './pkcs11/uri.js'
 import {readPrivateKey} from './private-key-file.js'
 import type {Signer, Verifier} from './types.js'
 
@@ -15,10 +19,13 @@ import type {Signer, Verifier} from './types.js'
 const signers = new Map<string, Promise<Signer>>()
 
 export function loadSigner(path: string, password: PasswordSource): Promise<Signer> {
-  const key = resolve(path)
+  const pkcs11 = isPkcs11Uri(path)
+  const key = pkcs11 ? path : resolve(path)
   let signer = signers.get(key)
   if (signer === undefined) {
-    signer = readPrivateKey(path, password).then((privateKey) => signerFromKey(privateKey, path))
+    signer = pkcs11
+      ? import('./pkcs11/index.js').then((token) => token.loadPkcs11Signer(path, password))
+      : readPrivateKey(path, password).then((privateKey) => signerFromKey(privateKey, path))
     // A failure (wrong password, missing file) is not remembered: a later call may succeed.
     const pending = signer
     pending.catch(() => signers.get(key) === pending && signers.delete(key))
@@ -33,8 +40,9 @@ export function forgetLoadedSigners(): void {
   signers.clear()
 }
 
-/** A `PUBLIC KEY` (SPKI) PEM file; nothing else is a public key to us. */
+/** A `PUBLIC KEY` (SPKI) PEM file, or the public key of a `pkcs11:` key, read from its token. */
 export async function loadVerifier(path: string): Promise<Verifier> {
+  if (isPkcs11Uri(path)) return (await import('./pkcs11/index.js')).loadPkcs11Verifier(path)
   return verifierFromPem(await readKeyFile(path), path)
 }
 

@@ -7,8 +7,15 @@ import {formatSize, MAX_PASSWORD_BYTES, readFileAtMost} from '../util/input-limi
 import {rememberSecret} from '../util/secrets.js'
 import {type Prompt, promptHidden} from './prompt.js'
 
-/** Called only once a key turns out to be encrypted; keyFile names it in the prompt and errors. */
-export type PasswordSource = (keyFile: string) => Promise<Buffer>
+/**
+ * Called only once a key turns out to be encrypted (or a token to need its PIN); keyFile names it
+ * in the prompt and errors. A PKCS#11 token's PIN comes from the same sources (COSIGN_PKCS11_PIN,
+ * as cosign reads it, before COSIGN_PASSWORD).
+ */
+export type PasswordSource = (keyFile: string, kind?: SecretKind) => Promise<Buffer>
+
+/** A key file's password, or a token's PIN. */
+export type SecretKind = 'password' | 'pin'
 
 export interface PasswordOptions {
   /** `--password-file` or cosign.toml `password`. */
@@ -21,14 +28,20 @@ export interface PasswordOptions {
 }
 
 export function passwordSource(options: PasswordOptions = {}): PasswordSource {
-  return async (keyFile) => {
-    const known = await nonInteractivePassword(options)
+  return async (keyFile, kind = 'password') => {
+    const known = await nonInteractivePassword(options, kind)
     if (known !== undefined) return known
     if (!isInteractive(options)) {
-      throw new PluginError('KEY_PASSWORD', `${keyFile} is encrypted: set COSIGN_PASSWORD or pass --password-file`)
+      throw new PluginError(
+        'KEY_PASSWORD',
+        kind === 'pin'
+          ? `${keyFile} needs its PIN: add pin-source (or pin-value) to the pkcs11: URI, set COSIGN_PASSWORD, or pass --password-file (cosign.toml: password)`
+          : `${keyFile} is encrypted: set COSIGN_PASSWORD or pass --password-file`,
+      )
     }
 
-    return remembered(capped(Buffer.from(await (options.prompt ?? promptHidden)(`Enter password for private key ${keyFile}: `)), 'the password typed'))
+    const question = kind === 'pin' ? `Enter PIN for ${keyFile}: ` : `Enter password for private key ${keyFile}: `
+    return remembered(capped(Buffer.from(await (options.prompt ?? promptHidden)(question)), kind === 'pin' ? 'the PIN typed' : 'the password typed'))
   }
 }
 
@@ -93,10 +106,12 @@ export function withoutTrailingNewline(contents: Buffer): Buffer {
   return contents.subarray(0, contents.at(-2) === 0x0d ? -2 : -1)
 }
 
-async function nonInteractivePassword(options: PasswordOptions): Promise<Buffer | undefined> {
+async function nonInteractivePassword(options: PasswordOptions, kind: SecretKind = 'password'): Promise<Buffer | undefined> {
   if (options.passwordFile !== undefined) return readPasswordFile(options.passwordFile)
-  const fromEnv = (options.env ?? process.env).COSIGN_PASSWORD
-  return fromEnv === undefined ? undefined : remembered(capped(Buffer.from(fromEnv), 'COSIGN_PASSWORD'))
+  const env = options.env ?? process.env
+  const name = kind === 'pin' && env.COSIGN_PKCS11_PIN !== undefined ? 'COSIGN_PKCS11_PIN' : 'COSIGN_PASSWORD'
+  const fromEnv = env[name]
+  return fromEnv === undefined ? undefined : remembered(capped(Buffer.from(fromEnv), name))
 }
 
 function isInteractive(options: PasswordOptions): boolean {

@@ -3,7 +3,8 @@
  * oclif loads (~0.2 s on the main thread), so the two overlap instead of adding up. The command
  * decrypts as always and finds the derivation under way (deriveKey shares it). Anything unusual —
  * no password without a prompt, an unreadable or plain key — is left to the command, which
- * reports it; nothing here prints or throws.
+ * reports it; nothing here prints or throws. A `pkcs11:` key has no scrypt: it is skipped (its
+ * URI is no path to read).
  */
 import {readFileSync, statSync} from 'node:fs'
 import {dirname, isAbsolute, resolve} from 'node:path'
@@ -12,11 +13,12 @@ import {MAX_CONFIG_FILE_BYTES, MAX_PASSWORD_BYTES} from '../util/input-limits.js
 import {deriveKey, ENCRYPTED_KEY_LABELS, parseEncryptedKey} from './encrypted-format.js'
 import {withoutTrailingNewline} from './password.js'
 import {decodePemBlocks} from './pem.js'
+import {isPkcs11Uri} from './pkcs11/uri.js'
 
 export function prefetchKeyDerivation(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): void {
   if (argv[0] !== 'sign') return
   const keyFile = flagValue(argv, '--key')
-  if (keyFile === undefined) return
+  if (keyFile === undefined || isPkcs11Uri(keyFile)) return
   const passwordFile = flagValue(argv, '--password-file')
   derive(keyFile, passwordFile, env)
 }
@@ -37,6 +39,7 @@ export async function prefetchConfigKeys(argv: readonly string[], env: Readonly<
     if (!Array.isArray(configs)) return
     const at = (path: unknown) => (typeof path === 'string' ? (isAbsolute(path) ? path : resolve(dirname(file), path)) : undefined)
     for (const config of configs as {key?: unknown; password?: unknown; keyless?: unknown}[]) {
+      if (typeof config?.key === 'string' && isPkcs11Uri(config.key)) continue
       const key = at(config?.key)
       if (key !== undefined && config.keyless !== true) derive(key, at(config.password), env)
     }

@@ -1,7 +1,7 @@
 import {type CosignConfig, type Report, type SigningConfig} from '../config/index.js'
 import {PluginError, messageOf} from '../errors.js'
 import {cosignTag} from '../formats/tags.js'
-import {loadSigner, passwordSource, verifierFromPem} from '../keys/index.js'
+import {displayKeyReference, loadSigner, passwordSource, verifierFromPem} from '../keys/index.js'
 import {SLSA_PROVENANCE_V1} from '../provenance/predicate.js'
 import {manifestReference, referenceName, repositoryName} from '../reference/reference.js'
 import {type RegistryClient} from '../registry/client.js'
@@ -117,7 +117,7 @@ async function trustOf(planned: PlannedConfig, input: ReleaseCheckInput): Promis
   const signer = await loadSigner(config.key!, passwordSource({passwordFile: config.passwordFile, interactive: false})).catch((error: unknown) => {
     throw new PluginError('KEY_INVALID', `${where} has no public-key, and its key cannot be opened to derive one (${messageOf(error)}); add public-key = "<path to the .pub file>"`)
   })
-  return loadTrust({keyFile: config.key, verifier: verifierFromPem(signer.publicKeyPem, config.key!), trustedRootFile: input.trustedRootFile, insecureIgnoreTlog: input.insecureIgnoreTlog})
+  return loadTrust({keyFile: config.key, verifier: verifierFromPem(signer.publicKeyPem, displayKeyReference(config.key!)), trustedRootFile: input.trustedRootFile, insecureIgnoreTlog: input.insecureIgnoreTlog})
 }
 
 function identityOf(config: SigningConfig) {

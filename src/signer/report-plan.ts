@@ -1,5 +1,6 @@
 import {type CosignConfig, type Report, type SigningConfig} from '../config/index.js'
 import {PluginError, isPluginError} from '../errors.js'
+import {displayKeyReference} from '../keys/index.js'
 import {type ImageReference, type Repository, parseReference, parseRepositoryName, repositoryName} from '../reference/reference.js'
 
 // What the signer phase will do, worked out from report.toml and cosign.toml before any network
@@ -42,7 +43,9 @@ export function planReport(report: Report, cosign: CosignConfig, purpose: 'sign'
   }
 
   const configs = cosign.configs.map((config) => {
-    const label = `configs[${config.index}] (${config.key ?? config.publicKey ?? 'keyless'})`
+    // A pkcs11: key is shown without its pin-value.
+    const key = config.key ?? config.publicKey
+    const label = `configs[${config.index}] (${key === undefined ? 'keyless' : displayKeyReference(key)})`
     const override = config.repository ? parseOverride(cosign.file, config) : undefined
     const targets = imageRepositories.map((imageRepository) => ({imageRepository, signatureRepository: override ?? imageRepository}))
     return {config, label, targets}

@@ -5,7 +5,7 @@ import {BUNDLE_ANNOTATION, SIGNATURE_ANNOTATION} from '../formats/annotations.js
 import {COSIGN_SIGN_PREDICATE_TYPE} from '../formats/bundle/index.js'
 import {pae, parseEnvelope, verifiedPayload} from '../formats/dsse.js'
 import {loadTrustedRoot, parseTrustedRoot, type TrustedRoot} from '../keyless/index.js'
-import {loadVerifier, type Verifier} from '../keys/index.js'
+import {displayKeyReference, loadVerifier, type Verifier} from '../keys/index.js'
 import {type Repository, repositoryName} from '../reference/reference.js'
 import {type RegistryClient} from '../registry/client.js'
 import {verifyBundles} from './bundles.js'
@@ -176,7 +176,7 @@ function keyTrust(verifier: Verifier, trustedRoot: TrustedRoot | undefined, requ
 
   const publicKeyPem = verifier.publicKeyPem
   return {
-    describe: `with ${request.keyFile}`,
+    describe: `with ${displayKeyReference(request.keyFile!)}`,
     classic(layer) {
       const signature = Buffer.from(layer.annotations[SIGNATURE_ANNOTATION] ?? '', 'base64')
       if (!verifier.verify(layer.payload, signature)) throw new PluginError('VERIFY_FAILED', OTHER_KEY)

@@ -40,9 +40,9 @@ function section(help: string, name: string): string[] {
 }
 
 describe('help', () => {
-  for (const command of ['sign', 'verify', 'generate-key-pair']) {
+  for (const command of ['sign', 'verify', 'generate-key-pair', 'pkcs11 list-tokens', 'pkcs11 list-keys']) {
     it(`${command} --help: usage without empty choices, no empty [default: ], every example a $ command`, async () => {
-      const result = await runCli([command, '--help'])
+      const result = await runCli([...command.split(' '), '--help'])
       assert.equal(result.code, 0, result.stderr)
       const help = result.stdout
       const usage = section(help, 'USAGE').join('\n')
@@ -66,12 +66,18 @@ describe('unknown command', () => {
     const result = await runCli(['sgin', 'registry.example.com/app:v1'])
     const line = oneLine(result)
     assert.equal(result.code, 2)
-    assert.equal(line, 'Error: unknown command "sgin" (did you mean sign?); the commands are generate-key-pair, sign, verify (see --help)')
+    assert.equal(line, 'Error: unknown command "sgin" (did you mean sign?); the commands are generate-key-pair, pkcs11 list-keys, pkcs11 list-tokens, sign, verify (see --help)')
   })
 
   it('without a near match, lists the commands', async () => {
     const result = await runCli(['frobnicate'])
-    assert.equal(oneLine(result), 'Error: unknown command "frobnicate"; the commands are generate-key-pair, sign, verify (see --help)')
+    assert.equal(oneLine(result), 'Error: unknown command "frobnicate"; the commands are generate-key-pair, pkcs11 list-keys, pkcs11 list-tokens, sign, verify (see --help)')
+    assert.equal(result.code, 2)
+  })
+
+  it('under a topic, the two words typed are what is compared', async () => {
+    const result = await runCli(['pkcs11', 'lst-tokens', '--module-path', '/x.so'])
+    assert.match(oneLine(result), /^Error: unknown command "pkcs11 lst-tokens" \(did you mean pkcs11 list-tokens\?\); the commands are /)
     assert.equal(result.code, 2)
   })
 

@@ -66,7 +66,7 @@ describe('parseCosignConfig refuses', () => {
       toml('[[configs]]', 'key = "k"', 'docker-media-types = "true"'),
       'cosign.toml:3: configs[0].docker-media-types is a string ("true"); expected a boolean (true or false)',
     )
-    refused(toml('[[configs]]', 'key = 42'), 'cosign.toml:2: configs[0].key is an integer (42); expected a string: path to the private key')
+    refused(toml('[[configs]]', 'key = 42'), 'cosign.toml:2: configs[0].key is an integer (42); expected a string: path to the private key, or a pkcs11: URI')
     refused(
       toml('[[configs]]', 'key = "k"', 'password = ["a"]'),
       'cosign.toml:3: configs[0].password is an array; expected a string: path to a file holding the key password',
@@ -79,7 +79,7 @@ describe('parseCosignConfig refuses', () => {
   })
 
   it('empty or spaced strings where a path or repository is expected', () => {
-    refused(toml('[[configs]]', 'key = ""'), 'cosign.toml:2: configs[0].key is empty; expected path to the private key')
+    refused(toml('[[configs]]', 'key = ""'), 'cosign.toml:2: configs[0].key is empty; expected path to the private key, or a pkcs11: URI')
     refused(
       toml('[[configs]]', 'key = "k"', 'repository = "registry.example.com/my sigs"'),
       'cosign.toml:3: configs[0].repository is "registry.example.com/my sigs"; expected a repository for signatures, like registry.example.com/sigs, without spaces',

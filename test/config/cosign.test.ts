@@ -138,6 +138,14 @@ rekor-url = "https://rekor.example.com"
     assert.equal(config.file, 'conf/cosign.toml')
   })
 
+  it('keeps a pkcs11: key (and public-key) as written: a URI, not a path to resolve', () => {
+    const uri = 'pkcs11:token=release;object=p256?module-path=/usr/lib/softhsm/libsofthsm2.so'
+    const config = parseCosignConfig(`[[configs]]\nkey = "${uri}"\npassword = "pin.txt"\npublic-key = "${uri}"\n`, 'conf/cosign.toml')
+    assert.equal(config.configs[0].key, uri)
+    assert.equal(config.configs[0].publicKey, uri)
+    assert.equal(config.configs[0].passwordFile, resolve('conf', 'pin.txt'))
+  })
+
   it('accepts inline tables and a byte-order mark', () => {
     const config = parseCosignConfig('\uFEFFannotations = [{name = "a", value = "b"}]\nconfigs = [{key = "/k"}]\n', 'cosign.toml')
     assert.deepEqual(config.annotations, {a: 'b'})

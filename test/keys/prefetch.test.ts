@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
 import {generateKeyPairSync} from 'node:crypto'
-import {readFile, writeFile} from 'node:fs/promises'
+import {readFile, rename, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
 
@@ -98,5 +98,28 @@ describe('key derivation started before oclif loads', () => {
     await writeFile(join(dir, 'broken.toml'), '[[configs]\nkey = ')
     await prefetchConfigKeys(['sign', '--cosign-config', join(dir, 'broken.toml')], {})
     await prefetchConfigKeys(['sign', '--cosign-config', join(dir, 'missing.toml')], {})
+  })
+
+  it('skips pkcs11: keys (no scrypt, no file read), even where a file has the URI as its name', async (t) => {
+    const dir = await tempDir(t)
+    const uri = 'pkcs11:token=T;object=k'
+    const decoy = join(dir, uri)
+    await rename(keyFromAnotherProcess(dir, 'decoy', 'decoy'), decoy)
+    const config = join(dir, 'cosign.toml')
+    await writeFile(config, `[[configs]]\nkey = "${uri}"\n`)
+    await prefetchConfigKeys(['sign', '--report', 'report.toml', '--cosign-config', config], {COSIGN_PASSWORD: 'decoy'})
+    const cwd = process.cwd()
+    process.chdir(dir)
+    try {
+      prefetchKeyDerivation(['sign', 'img', '--key', uri], {COSIGN_PASSWORD: 'decoy'})
+      prefetchKeyDerivation(['sign', 'img', `--key=${uri}`], {COSIGN_PASSWORD: 'decoy'})
+    } finally {
+      process.chdir(cwd)
+    }
+
+    assert.equal(await started(decoy, 'decoy'), false)
+    // The same file by its path is prefetched: the URI, not the file, was skipped.
+    prefetchKeyDerivation(['sign', 'img', '--key', decoy], {COSIGN_PASSWORD: 'decoy'})
+    assert.equal(await started(decoy, 'decoy'), true)
   })
 })

@@ -13,6 +13,7 @@ import {generateTestKey} from '../helpers/keys.js'
 import {type TestRegistry, startRegistry} from '../helpers/registry.js'
 import {writeFile, writeReport} from '../helpers/report.js'
 import {type RunResult, runCli} from '../helpers/run.js'
+import {createSoftHsm} from '../helpers/softhsm.js'
 
 /**
  * Failing paths with sentinel secrets: a password, a registry password, a bearer token and an
@@ -148,6 +149,85 @@ describe('an OIDC identity token never appears in output, errors, --json or debu
         }
       }
     }
+  })
+})
+
+describe("a PKCS#11 token's PIN never appears in output, errors, --json or debug logs", () => {
+  // The token's real PIN is the sentinel: every run that logs in (and then fails at the registry)
+  // held it; the wrong-PIN runs held a second one.
+  const PIN = 'SENTINEL-token-pin-2d7c'
+  const WRONG = 'SENTINEL-wrong-pin-8b3f'
+  const work = mkdtempSync(join(tmpdir(), 'secrets-pkcs11-'))
+  const hsm = createSoftHsm()
+  let registry: TestRegistry
+  let image: string
+  let key: string
+  before(async () => {
+    registry = await startRegistry({htpasswd: {username: 'ci', password: 'the-real-password'}})
+    const client = testClient({resolve: async () => ({kind: 'basic', username: 'ci', password: 'the-real-password'})})
+    image = (await pushImage(client, `${registry.host}/pkcs11/app:v1`)).reference
+    const token = hsm.initToken('secrets', PIN)
+    hsm.generateKey(token, 'EC:prime256v1', 'k', '01')
+    key = hsm.uri(token, {object: 'k'})
+  })
+  after(() => registry.stop())
+
+  const variants = [[], ['--json']]
+  const assertNoPin = (result: RunResult, label: string) => {
+    const output = result.stdout + result.stderr
+    for (const pin of [PIN, WRONG]) {
+      assert.ok(!output.includes(pin) && !output.includes(encodeURIComponent(pin)), `${label}: a PIN leaked:\n${output}`)
+    }
+  }
+
+  it('the right PIN (COSIGN_PASSWORD, --password-file, pin-source, cosign.toml password) with the registry refusing, and a wrong PIN', async () => {
+    const pinFile = join(work, 'pin.txt')
+    writeFileSync(pinFile, `${PIN}\n`)
+    const wrongFile = join(work, 'wrong.txt')
+    writeFileSync(wrongFile, `${WRONG}\n`)
+    const DOCKER_CONFIG = dockerConfigDir({[registry.host]: {username: 'ci', password: SENTINELS.registryPassword}})
+    const runs: [string[], NodeJS.ProcessEnv, number][] = [
+      [['sign', image, '--key', key], {COSIGN_PASSWORD: PIN, DOCKER_CONFIG}, 5],
+      [['sign', image, '--key', key, '--password-file', pinFile], {DOCKER_CONFIG}, 5],
+      [['sign', image, '--key', `${key}&pin-source=${pinFile}`], {DOCKER_CONFIG}, 5],
+      [['sign', image, '--key', key], {COSIGN_PASSWORD: WRONG}, 3],
+      [['sign', image, '--key', key, '--password-file', wrongFile], {}, 3],
+    ]
+    for (const [args, env, code] of runs) {
+      for (const extra of variants) {
+        for (const debug of [{}, {DEBUG: '*'}]) {
+          const result = await runCli([...args, ...extra], {env: {...hsm.env, ...env, ...debug}})
+          assert.equal(result.code, code, result.stderr)
+          assertNoPin(result, `${args.slice(3).join(' ')} ${extra.join(' ')} ${JSON.stringify(debug)}`)
+          assertNoSecrets(result, 'pkcs11')
+        }
+      }
+    }
+
+    const report = writeReport(work, [image], `sha256:${'e'.repeat(64)}`, 'pkcs11-report.toml')
+    for (const password of [pinFile, wrongFile]) {
+      const config = writeFile(work, 'pkcs11-cosign.toml', `[[configs]]\nkey = "${key}"\npassword = "${password}"\n`)
+      for (const extra of variants) {
+        const result = await runCli(['sign', '--report', report, '--cosign-config', config, ...extra], {env: {...hsm.env, DOCKER_CONFIG, DEBUG: '*'}})
+        assert.equal(result.code, 8, result.stderr)
+        assertNoPin(result, `signer phase ${password} ${extra.join(' ')}`)
+      }
+    }
+  })
+
+  it('a pin-value in the URI is left out of every message (no DEBUG: oclif echoes argv there, as `ps` shows it)', async () => {
+    for (const [pin, code] of [[PIN, 5], [WRONG, 3]] as const) {
+      for (const extra of variants) {
+        const DOCKER_CONFIG = dockerConfigDir({[registry.host]: {username: 'ci', password: SENTINELS.registryPassword}})
+        const result = await runCli(['sign', image, '--key', `${key}&pin-value=${pin}`, ...extra], {env: {...hsm.env, DOCKER_CONFIG}})
+        assert.equal(result.code, code, result.stderr)
+        assertNoPin(result, `pin-value ${extra.join(' ')}`)
+      }
+    }
+
+    const verified = await runCli(['verify', image, '--key', `${key}&pin-value=${PIN}`], {env: hsm.env})
+    assert.notEqual(verified.code, 0)
+    assertNoPin(verified, 'verify --key with pin-value')
   })
 })
 

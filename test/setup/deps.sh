@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite runs for real: Debian's docker-registry (distribution 2.8) and
-# htpasswd, tmux (the terminal-rendering test), GNU time (the benchmark), Debian trixie's cosign 2.5 unpacked under .cache/cosign
+# htpasswd, tmux (the terminal-rendering test), GNU time (the benchmark), SoftHSM2 and OpenSC's
+# pkcs11-tool (the PKCS#11 tests: a software token and the tool that makes its keys), Debian trixie's cosign 2.5 unpacked under .cache/cosign
 # and Debian forky's cosign 3.1 under .cache/cosign3 (the system's apt sources are left untouched). Idempotent: a second run only checks.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -12,6 +13,8 @@ command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v htpasswd >/dev/null || need+=(apache2-utils)
 command -v tmux >/dev/null || need+=(tmux)
 [ -x /usr/bin/time ] || need+=(time)
+command -v softhsm2-util >/dev/null || need+=(softhsm2)
+command -v pkcs11-tool >/dev/null || need+=(opensc)
 if [ ${#need[@]} -gt 0 ]; then
   sudo_cmd=""
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
