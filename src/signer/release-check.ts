@@ -150,7 +150,11 @@ function configSteps(client: RegistryClient, plan: ReportPlan, planned: PlannedC
   const name = (digest: string) => `${repositoryName(target.imageRepository)}@${digest}`
   const read = (digest: string, attestations: boolean) =>
     verifyImage(client, {digest, repository: target.signatureRepository, trust, annotations: attestations ? {} : plan.annotations, attestations, formats})
-  const found = memo((key: string) => read(key.slice(2), key.startsWith('a:')).then((r) => r.verified))
+  // One read per digest and kind, shared by its checks. None verified at all is no error here:
+  // each check says what it missed (a registry failure still fails them, with its own words).
+  const verifiedOn = new Map<string, Promise<VerifiedItem[]>>()
+  const found = (kind: 's' | 'a', digest: string) =>
+    remember(verifiedOn, `${kind}:${digest}`, () => read(digest, kind === 'a').then((r) => r.verified, noneVerified), () => true)
   const steps: Step<CheckContext>[] = []
   const check = (title: string, entry: Omit<ReleaseCheck, 'ok' | 'config'>, test: () => Promise<void>) => {
     const order = ctx.planned++
@@ -160,7 +164,7 @@ function configSteps(client: RegistryClient, plan: ReportPlan, planned: PlannedC
   for (const digest of [plan.digest, ...children]) {
     for (const format of formats) {
       check(`signature (${format}) on ${name(short(digest))}`, {check: 'signature', image: name(digest), format}, async () => {
-        const verified = await found(`s:${digest}`)
+        const verified = await found('s', digest)
         if (!verified.some((v) => v.format === format)) throw new Error(`no ${format} signature verifies ${trust.describe}${Object.keys(plan.annotations).length > 0 ? ' with the [[annotations]]' : ''}`)
       })
     }
@@ -178,7 +182,7 @@ function configSteps(client: RegistryClient, plan: ReportPlan, planned: PlannedC
     for (const document of subject.documents) {
       for (const format of formats) {
         check(`SBOM ${document.path} attested (${format}) on ${name(short(subject.digest))}`, {check: 'sbom', image: name(subject.digest), document: document.path, format}, async () => {
-          const verified = await found(`a:${subject.digest}`)
+          const verified = await found('a', subject.digest)
           const want = canonicalDigest(JSON.parse(document.content.toString('utf8')))
           const same = (v: VerifiedItem) => v.format === format && v.predicateType === document.predicateType && predicateDigest(v) === want
           if (!verified.some(same)) throw new Error(`no ${format} attestation of type ${document.predicateType} ${trust.describe} holds this document`)
@@ -190,7 +194,7 @@ function configSteps(client: RegistryClient, plan: ReportPlan, planned: PlannedC
   if (config.provenance) {
     for (const format of formats) {
       check(`provenance (${format}) on ${name(short(plan.digest))}`, {check: 'provenance', image: name(plan.digest), format}, async () => {
-        const verified = await found(`a:${plan.digest}`)
+        const verified = await found('a', plan.digest)
         if (!verified.some((v) => v.format === format && v.predicateType === SLSA_PROVENANCE_V1)) throw new Error(`no ${format} SLSA v1 provenance attestation verifies ${trust.describe}`)
       })
     }
@@ -236,21 +240,9 @@ async function record(ctx: CheckContext, order: number, entry: Omit<ReleaseCheck
   }
 }
 
-function memo<V>(load: (key: string) => Promise<V>): (key: string) => Promise<V> {
-  const cache = new Map<string, Promise<V>>()
-  return (key) => {
-    let value = cache.get(key)
-    if (!value) {
-      value = load(key).catch((error: unknown) => {
-        // None verified at all: each check says what it missed; the registry's own failure says more.
-        if (error instanceof PluginError && error.code === 'VERIFY_FAILED') return [] as unknown as V
-        throw error
-      })
-      cache.set(key, value)
-    }
-
-    return value
-  }
+function noneVerified(error: unknown): VerifiedItem[] {
+  if (error instanceof PluginError && error.code === 'VERIFY_FAILED') return []
+  throw error
 }
 
 /** The client with its manifest and blob reads remembered for the run (a release check reads a snapshot). */
@@ -259,7 +251,7 @@ function sharedReads(client: RegistryClient): RegistryClient {
   const blobs = new Map<string, Promise<Buffer>>()
   const shared = Object.create(client) as RegistryClient
   shared.findManifest = (repository, reference, ...rest) =>
-    remember(manifests, `${repositoryName(repository)}@${reference}`, () => client.findManifest.call(shared, repository, reference, ...rest), () => true)
+    remember(manifests, `${repositoryName(repository)}@${reference}`, () => client.findManifest(repository, reference, ...rest), () => true)
   // Large blobs (a big SBOM's attestation) are not kept: reading one twice costs less than holding it.
   shared.getBlob = (repository, digest, maxBytes) =>
     remember(blobs, `${repositoryName(repository)}@${digest}`, () => client.getBlob(repository, digest, maxBytes), (blob) => blob.length <= MAX_SHARED_BLOB)
